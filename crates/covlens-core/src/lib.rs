@@ -1,0 +1,25 @@
+//! covlens-core: parse, merge and write code coverage; pure (no IO, no clock), for wasm32 and native.
+//!
+//! Bytes → [`load::parse_bytes`] / [`load::parse_read`] (format detected from content) → [`Report`]
+//! per input → [`ShardSet`] (provenance) → merged [`Report`] → [`Totals`] and writers.
+
+pub mod detect;
+pub mod diag;
+pub mod formats;
+pub mod load;
+pub mod merge;
+pub mod model;
+pub mod shards;
+pub mod totals;
+
+pub use detect::{detect, Format};
+pub use diag::{Diagnostic, ParseError, Parsed, Position, Severity};
+pub use formats::ParseOptions;
+pub use load::{parse_bytes, parse_bytes_as, parse_read, Loaded};
+pub use merge::{merge_reports, merge_reports_owned, ReportBuilder};
+pub use model::{
+    Branch, BranchId, BranchIdentity, BranchName, Fidelity, FileCoverage, FileRecord, Function,
+    Line, LineHit, McdcCondition, Measure, Report,
+};
+pub use shards::{Shard, ShardId, ShardSet};
+pub use totals::{directory_totals, Counter, Totals};

@@ -1,0 +1,115 @@
+//! Provenance: the loaded inputs ("shards"), kept apart so the merged view can be recomputed without
+//! any of them (toggling a shard off re-merges; it never re-parses), and so every line can say which
+//! shards hit it.
+
+use crate::detect::Format;
+use crate::diag::Diagnostic;
+use crate::load::Loaded;
+use crate::merge::merge_reports;
+use crate::model::{Line, Report};
+
+/// A shard's stable id within its [`ShardSet`]; ids are never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ShardId(pub u32);
+
+/// One loaded input.
+#[derive(Clone, Debug)]
+pub struct Shard {
+    pub id: ShardId,
+    /// A display name: the file name at first, renamable ("unit", "e2e", "linux-job-3").
+    pub name: String,
+    pub format: Format,
+    pub report: Report,
+    /// Diagnostics of parsing and of merging within the input.
+    pub diagnostics: Vec<Diagnostic>,
+    pub enabled: bool,
+    /// Size of the input in bytes.
+    pub bytes: u64,
+}
+
+/// Every loaded shard, in load order.
+#[derive(Clone, Debug, Default)]
+pub struct ShardSet {
+    shards: Vec<Shard>,
+    next_id: u32,
+}
+
+impl ShardSet {
+    pub fn new() -> ShardSet {
+        ShardSet::default()
+    }
+
+    /// Adds a loaded input, enabled.
+    pub fn add(&mut self, name: impl Into<String>, loaded: Loaded, bytes: u64) -> ShardId {
+        let id = ShardId(self.next_id);
+        self.next_id += 1;
+        self.shards.push(Shard {
+            id,
+            name: name.into(),
+            format: loaded.format,
+            report: loaded.report,
+            diagnostics: loaded.diagnostics,
+            enabled: true,
+            bytes,
+        });
+        id
+    }
+
+    pub fn shards(&self) -> &[Shard] {
+        &self.shards
+    }
+
+    pub fn get(&self, id: ShardId) -> Option<&Shard> {
+        self.shards.iter().find(|s| s.id == id)
+    }
+
+    fn get_mut(&mut self, id: ShardId) -> Option<&mut Shard> {
+        self.shards.iter_mut().find(|s| s.id == id)
+    }
+
+    /// Removes a shard; false when there was none of that id.
+    pub fn remove(&mut self, id: ShardId) -> bool {
+        let before = self.shards.len();
+        self.shards.retain(|s| s.id != id);
+        before != self.shards.len()
+    }
+
+    /// Turns a shard on or off; false when there was none of that id.
+    pub fn set_enabled(&mut self, id: ShardId, enabled: bool) -> bool {
+        self.get_mut(id).map(|s| s.enabled = enabled).is_some()
+    }
+
+    /// Renames a shard; false when there was none of that id.
+    pub fn rename(&mut self, id: ShardId, name: impl Into<String>) -> bool {
+        let name = name.into();
+        self.get_mut(id).map(|s| s.name = name).is_some()
+    }
+
+    /// The merge of the enabled shards, with the diagnostics of merging them.
+    pub fn merged(&self) -> (Report, Vec<Diagnostic>) {
+        let mut out = Report::default();
+        let mut diags = Vec::new();
+        for s in self.shards.iter().filter(|s| s.enabled) {
+            diags.extend(merge_reports(&mut out, &s.report));
+        }
+        (out, diags)
+    }
+
+    /// For each enabled shard where `line` of `path` is coverable: its hits there.
+    pub fn line_hits_by_shard(&self, path: &str, line: Line) -> Vec<(ShardId, u64)> {
+        self.shards
+            .iter()
+            .filter(|s| s.enabled)
+            .filter_map(|s| Some((s.id, s.report.files.get(path)?.line_hits(line)?)))
+            .collect()
+    }
+
+    /// The enabled shards that hit `line` of `path` at least once.
+    pub fn shards_hitting(&self, path: &str, line: Line) -> Vec<ShardId> {
+        self.line_hits_by_shard(path, line)
+            .into_iter()
+            .filter(|(_, h)| *h > 0)
+            .map(|(id, _)| id)
+            .collect()
+    }
+}

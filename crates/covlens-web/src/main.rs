@@ -1,0 +1,2 @@
+//! covlens web app entry point (mounts the app).
+fn main() {}

@@ -1,0 +1,2 @@
+//! covlens command-line entry point.
+fn main() {}
