@@ -30,8 +30,9 @@ if ! trunk --version 2>/dev/null | grep -q '^trunk 0\.21\.'; then
   cargo install trunk --version '~0.21' --locked --force
 fi
 
-# debian packages: chromium for browser tests, lcov + gcc for fixtures
+# debian packages: chromium for browser tests, xmllint to validate written XML against the DTDs
 apt_missing=()
+command -v xmllint >/dev/null || apt_missing+=(libxml2-utils)
 if [ "$want_browser" = 1 ]; then
   command -v chromium >/dev/null || apt_missing+=(chromium)
   command -v chromedriver >/dev/null || apt_missing+=(chromium-driver)

@@ -1,2 +1,301 @@
-//! covlens command-line entry point.
-fn main() {}
+//! covlens command-line entry point: argument parsing, the `summary` and `merge` commands, exit codes.
+//!
+//! Exit codes: 0 ok; 1 an input could not be loaded, or `--strict` and a warning; 2 usage error.
+
+mod inputs;
+mod load;
+mod merge;
+mod summary;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use covlens_core::{Diagnostic, Severity};
+
+use crate::load::LoadResult;
+
+/// Exit code of usage errors (clap uses the same).
+const EXIT_USAGE: u8 = 2;
+/// Exit code of input errors and of `--strict` with warnings.
+const EXIT_INPUT: u8 = 1;
+
+/// Diagnostics printed per input before "... and N more".
+const SHOWN_DIAGNOSTICS: usize = 20;
+
+const INPUT_HELP: &str = "Coverage reports: files, directories, or - for stdin";
+const INPUT_LONG_HELP: &str = "Coverage reports (LCOV, Cobertura XML, JaCoCo XML, recognised by content): \
+files, directories, or - for stdin. A directory is searched recursively: every file in it that is a \
+report is read, others are skipped and counted; hidden directories and node_modules are not entered.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "covlens",
+    version,
+    about = "Summarise, merge and convert code coverage reports (LCOV, Cobertura XML, JaCoCo XML)",
+    long_about = "Summarise, merge and convert code coverage reports.\n\n\
+Reads LCOV tracefiles, Cobertura XML and JaCoCo XML; the format of each input is detected from its \
+content, never from its name. Several inputs are merged: line hits and branch counts are summed, \
+functions are matched by name.\n\n\
+Exit status: 0 ok; 1 an input could not be loaded (the rest is still summarised), or --strict and \
+a warning; 2 usage error.",
+    after_help = "Examples:\n  covlens summary coverage/\n  covlens summary --json --files lcov.info\n  \
+covlens merge shard-*.info -o merged.info\n  covlens merge jacoco.xml -o cobertura.xml --format cobertura"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print coverage totals of the merged inputs
+    #[command(
+        long_about = "Print coverage totals (lines, branches, functions: found, hit, percent) of the \
+merged inputs, with a line per input. With --files, a line per source file too.\n\n\
+--json prints {\"files\", \"lines\": {\"found\", \"hit\"}, \"branches\": {..}, \"functions\": {..}} \
+and the extras \"fidelity\", \"inputs\", \"skipped\", \"merge_diagnostics\" and, with --files, \"per_file\". \
+JaCoCo methods count as functions.\n\n\
+Exit status: 0 ok; 1 an input could not be loaded (the totals of the others are still printed), or \
+--strict and a warning; 2 usage error."
+    )]
+    Summary(SummaryArgs),
+    /// Merge inputs into one report (LCOV or Cobertura XML)
+    #[command(
+        long_about = "Merge the inputs into one report, written as LCOV (default) or Cobertura XML.\n\n\
+The output is written only when the command succeeds: if an input cannot be loaded (or, with \
+--strict, when there is a warning) nothing is written and the exit status is 1. A file output is \
+written to a temporary file beside it and renamed, so readers never see half a report.\n\n\
+The Cobertura timestamp is the current time, or SOURCE_DATE_EPOCH when set (reproducible output).\n\n\
+Exit status: 0 written; 1 not written (an input could not be loaded, or --strict and a warning, or \
+the output could not be written); 2 usage error."
+    )]
+    Merge(MergeArgs),
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Exit with status 1 when any input produced a warning
+    #[arg(long)]
+    strict: bool,
+    /// Print no diagnostics, progress or notes on stderr (errors are still printed)
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args, Debug)]
+struct SummaryArgs {
+    #[arg(value_name = "INPUT", required = true, help = INPUT_HELP, long_help = INPUT_LONG_HELP)]
+    inputs: Vec<PathBuf>,
+    /// Print JSON instead of tables
+    #[arg(long)]
+    json: bool,
+    /// Also list every source file
+    #[arg(long)]
+    files: bool,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Output formats of `merge`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum OutFormat {
+    Lcov,
+    Cobertura,
+}
+
+#[derive(Args, Debug)]
+struct MergeArgs {
+    #[arg(value_name = "INPUT", required = true, help = INPUT_HELP, long_help = INPUT_LONG_HELP)]
+    inputs: Vec<PathBuf>,
+    /// Output file, - for stdout
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutFormat::Lcov)]
+    format: OutFormat,
+    /// Cobertura only: the <source> directory written into the report
+    #[arg(long, value_name = "DIR")]
+    source_root: Option<String>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// A usage error found after argument parsing.
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("covlens: error: {message}");
+    eprintln!("For more information, try '--help'.");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn check_inputs(inputs: &[PathBuf]) -> Result<(), ExitCode> {
+    if inputs.iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(usage_error("- (stdin) given more than once"));
+    }
+    Ok(())
+}
+
+/// Prints the first [`SHOWN_DIAGNOSTICS`] of `diags` rendered for `name`, then how many more.
+fn print_diagnostics(diags: &[Diagnostic], render: impl Fn(&Diagnostic) -> String, name: &str) {
+    let mut err = std::io::stderr().lock();
+    use std::io::Write;
+    for d in diags.iter().take(SHOWN_DIAGNOSTICS) {
+        let _ = writeln!(err, "{}", render(d));
+    }
+    if diags.len() > SHOWN_DIAGNOSTICS {
+        let _ = writeln!(
+            err,
+            "{name}: ... and {} more diagnostics",
+            diags.len() - SHOWN_DIAGNOSTICS
+        );
+    }
+}
+
+/// Renders a merge diagnostic (its message already names the source file).
+pub fn render_merge_diagnostic(d: &Diagnostic) -> String {
+    format!("{}: {}", d.severity, d.message)
+}
+
+/// Prints errors (always) and diagnostics (unless quiet); returns whether any warning was seen.
+fn report_problems(result: &LoadResult, quiet: bool) -> bool {
+    let mut warned = false;
+    for input in &result.inputs {
+        if let Some(e) = &input.error {
+            eprintln!("covlens: {e}");
+        }
+        warned |= input
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Warning);
+        if !quiet {
+            print_diagnostics(
+                &input.diagnostics,
+                |d| d.render(&input.display),
+                &input.display,
+            );
+        }
+    }
+    warned |= result
+        .merge_diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Warning);
+    if !quiet {
+        print_diagnostics(
+            &result.merge_diagnostics,
+            |d| format!("covlens: {}", render_merge_diagnostic(d)),
+            "covlens: merging",
+        );
+    }
+    warned
+}
+
+fn exit_status(result: &LoadResult, warned: bool, strict: bool) -> ExitCode {
+    if result.failed() > 0 {
+        return ExitCode::from(EXIT_INPUT);
+    }
+    if strict && warned {
+        eprintln!("covlens: warnings found and --strict given");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    ExitCode::SUCCESS
+}
+
+/// The process is about to end: returning a report's millions of allocations to the allocator one by
+/// one would only cost time (a tenth of a large summary's), the OS takes the memory back at once.
+fn exit_without_freeing(result: LoadResult) {
+    std::mem::forget(result);
+}
+
+fn run_summary(args: SummaryArgs) -> ExitCode {
+    if let Err(code) = check_inputs(&args.inputs) {
+        return code;
+    }
+    let expanded = inputs::expand(&args.inputs);
+    let result = load::load_all(&expanded, !args.common.quiet);
+    let warned = report_problems(&result, args.common.quiet);
+    let text = if args.json {
+        summary::json(&result, args.files)
+    } else {
+        summary::human(&result, args.files)
+    };
+    if let Err(e) = summary::print_stdout(&text) {
+        // A closed pipe (`| head`) is not worth a message.
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!(
+                "covlens: cannot write to stdout: {}",
+                inputs::io_message(&e)
+            );
+            return ExitCode::from(EXIT_INPUT);
+        }
+    }
+    let status = exit_status(&result, warned, args.common.strict);
+    exit_without_freeing(result);
+    status
+}
+
+fn run_merge(args: MergeArgs) -> ExitCode {
+    if let Err(code) = check_inputs(&args.inputs) {
+        return code;
+    }
+    let timestamp = match merge::timestamp() {
+        Ok(t) => t,
+        Err(message) => return usage_error(&message),
+    };
+    let expanded = inputs::expand(&args.inputs);
+    let result = load::load_all(&expanded, !args.common.quiet);
+    let warned = report_problems(&result, args.common.quiet);
+    let status = exit_status(&result, warned, args.common.strict);
+    if status != ExitCode::SUCCESS {
+        eprintln!(
+            "covlens: nothing written to {}",
+            args.output.to_string_lossy()
+        );
+        return status;
+    }
+    let target = merge::Target {
+        output: &args.output,
+        format: args.format,
+        source_root: args.source_root.as_deref(),
+        timestamp,
+    };
+    let written = merge::write(&result.report, &target);
+    let (inputs, files) = (result.inputs.len(), result.report.files.len());
+    exit_without_freeing(result);
+    match written {
+        Ok(()) => {
+            if !args.common.quiet {
+                eprintln!(
+                    "covlens: merged {} input{} ({} source files) into {}",
+                    inputs,
+                    if inputs == 1 { "" } else { "s" },
+                    files,
+                    if args.output.as_os_str() == "-" {
+                        "stdout".to_string()
+                    } else {
+                        args.output.to_string_lossy().into_owned()
+                    }
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("covlens: {message}");
+            ExitCode::from(EXIT_INPUT)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // Help and version go to stdout with status 0; usage errors to stderr with status 2.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    match cli.command {
+        Command::Summary(args) => run_summary(args),
+        Command::Merge(args) => run_merge(args),
+    }
+}

@@ -1,12 +1,25 @@
-//! cobertura format: parser (stub until implemented).
+//! Cobertura XML (and the coverage.py, gcovr, coverlet dialects): streaming parser and `coverage-04.dtd` writer.
+//!
+//! The reading rules (paths and `<source>` roots, method lines, classes sharing a file, branches,
+//! functions) are documented in [`parse`]; the writing rules in [`write()`]'s module.
 
 use std::io::BufRead;
 
+use crate::detect::Format;
 use crate::diag::{Diagnostic, ParseError};
 use crate::formats::{ParseOptions, Sink};
 use crate::model::{BranchIdentity, Fidelity, Measure};
 
-/// What this format carries.
+mod parse;
+mod write;
+/// XML plumbing shared with the JaCoCo reader.
+pub(crate) mod xml;
+
+pub use write::{write, WriteOptions};
+
+/// What this format carries: line hit counts; branches only as "covered of total" per line (stored as
+/// positional 1/0 branches); function hits taken from each method's first line (or the method's own
+/// `hits` attribute), which counts calls, so they are counted too.
 pub const FIDELITY: Fidelity = Fidelity {
     lines: Measure::Counted,
     branches: Measure::Boolean,
@@ -20,14 +33,26 @@ pub fn parse_slice(
     options: &ParseOptions,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    parse_reader(input, options, sink)
+    xml::run_slice(
+        Format::Cobertura,
+        input,
+        options,
+        sink,
+        &mut parse::Cobertura::default(),
+    )
 }
 
 /// Parses a stream.
 pub fn parse_reader<R: BufRead>(
-    _input: R,
-    _options: &ParseOptions,
-    _sink: &mut Sink<'_>,
+    input: R,
+    options: &ParseOptions,
+    sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    Err(ParseError::new(None, None, "not implemented"))
+    xml::run_reader(
+        Format::Cobertura,
+        input,
+        options,
+        sink,
+        &mut parse::Cobertura::default(),
+    )
 }

@@ -1,12 +1,20 @@
-//! jacoco format: parser (stub until implemented).
+//! JaCoCo XML (report DTD 1.0/1.1, Kover's JaCoCo-compatible reports, gcovr's JaCoCo writer): streaming parser.
+//!
+//! The reading rules (paths, line status, branches, methods attributed to source files) are
+//! documented in [`parse`].
 
 use std::io::BufRead;
 
+use crate::detect::Format;
 use crate::diag::{Diagnostic, ParseError};
+use crate::formats::cobertura::xml;
 use crate::formats::{ParseOptions, Sink};
 use crate::model::{BranchIdentity, Fidelity, Measure};
 
-/// What this format carries.
+mod parse;
+
+/// What this format carries: covered or not for lines, branches and methods (JaCoCo counts
+/// instructions, not executions), branches only as "covered of total" per line.
 pub const FIDELITY: Fidelity = Fidelity {
     lines: Measure::Boolean,
     branches: Measure::Boolean,
@@ -20,14 +28,26 @@ pub fn parse_slice(
     options: &ParseOptions,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    parse_reader(input, options, sink)
+    xml::run_slice(
+        Format::Jacoco,
+        input,
+        options,
+        sink,
+        &mut parse::Jacoco::default(),
+    )
 }
 
 /// Parses a stream.
 pub fn parse_reader<R: BufRead>(
-    _input: R,
-    _options: &ParseOptions,
-    _sink: &mut Sink<'_>,
+    input: R,
+    options: &ParseOptions,
+    sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    Err(ParseError::new(None, None, "not implemented"))
+    xml::run_reader(
+        Format::Jacoco,
+        input,
+        options,
+        sink,
+        &mut parse::Jacoco::default(),
+    )
 }

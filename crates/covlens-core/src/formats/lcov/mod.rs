@@ -1,10 +1,19 @@
-//! lcov format: parser (stub until implemented).
+//! LCOV tracefiles (`.info`, lcov 1.x and 2.x): the parser (`parse`) and the writer (`write`).
+//!
+//! The grammar and its semantics are in `FORMATS.md` section 1 of the shared corpus and in lcov's
+//! `geninfo(1)` TRACEFILE FORMAT; what this parser does with each record, and with broken ones, is
+//! described in the `parse` module.
 
 use std::io::BufRead;
 
 use crate::diag::{Diagnostic, ParseError};
 use crate::formats::{ParseOptions, Sink};
 use crate::model::{BranchIdentity, Fidelity, Measure};
+
+mod parse;
+mod write;
+
+pub use write::{write, write_to_vec};
 
 /// What this format carries.
 pub const FIDELITY: Fidelity = Fidelity {
@@ -14,20 +23,20 @@ pub const FIDELITY: Fidelity = Fidelity {
     branch_identity: BranchIdentity::Native,
 };
 
-/// Parses a whole input held in memory.
+/// Parses a whole input held in memory, reading its lines in place.
 pub fn parse_slice(
     input: &[u8],
     options: &ParseOptions,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    parse_reader(input, options, sink)
+    parse::parse_slice(input, options, sink)
 }
 
-/// Parses a stream.
+/// Parses a stream through the reader's own buffer (only a line split between two fills is copied).
 pub fn parse_reader<R: BufRead>(
-    _input: R,
-    _options: &ParseOptions,
-    _sink: &mut Sink<'_>,
+    input: R,
+    options: &ParseOptions,
+    sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    Err(ParseError::new(None, None, "not implemented"))
+    parse::parse_reader(input, options, sink)
 }

@@ -1,0 +1,442 @@
+//! The page: thin Leptos components over the pure functions of [`crate::view`], fed by the worker.
+//!
+//! Test hooks (`data-testid`) are a stable interface for the browser tests: `file-input`,
+//! `summary-{lines,branches,functions}` (with `data-hit` / `data-found`), `shard-row` (with
+//! `data-name` / `data-format`), `load-error`, `file-row` (with `data-path`), `loading`, `filter`,
+//! `sort-{path,lines,branches,functions}`, `diagnostics`, `worker-error`.
+
+use leptos::ev;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{File, FileList, HtmlInputElement};
+
+use crate::bridge::Bridge;
+use crate::protocol::{Count, FileRow, LoadError, Progress, Request, Response, ShardRow, Summary, View};
+use crate::view::{
+    bar_width, format_bytes, format_fraction, format_percent, plural, progress_fraction,
+    progress_text, split_path, sum_rows, visible_rows, Level, Sort, SortKey,
+};
+
+/// Mounts the page on `<body>`.
+pub fn mount() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("covlens: {info}").into());
+    }));
+    leptos::mount::mount_to_body(App);
+}
+
+fn files_of(list: Option<FileList>) -> Vec<File> {
+    let Some(list) = list else { return Vec::new() };
+    (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// The whole page: owns the worker and the state shared by the panels.
+#[component]
+pub fn App() -> impl IntoView {
+    let view = RwSignal::new(View::default());
+    let progress = RwSignal::new(None::<Progress>);
+    // Requests sent and not yet answered with a view; the page is busy while this is above zero.
+    let pending = RwSignal::new(0u32);
+    let failure = RwSignal::new(None::<String>);
+    let dragging = RwSignal::new(false);
+    let sort = RwSignal::new(Sort::default());
+    let filter = RwSignal::new(String::new());
+
+    let bridge = Bridge::spawn(
+        move |resp| match resp {
+            Response::Ready => {}
+            Response::Progress(p) => progress.set(Some(p)),
+            Response::View(v) => {
+                view.set(v);
+                pending.update(|n| *n = n.saturating_sub(1));
+                if pending.get_untracked() == 0 {
+                    progress.set(None);
+                }
+            }
+        },
+        move |message| {
+            pending.set(0);
+            progress.set(None);
+            failure.set(Some(message));
+        },
+    );
+    let bridge = match bridge {
+        Ok(b) => Some(b),
+        Err(e) => {
+            failure.set(Some(e));
+            None
+        }
+    };
+    // The bridge is single-threaded (Rc); a local stored value makes a Copy handle for the closures.
+    let bridge = StoredValue::new_local(bridge);
+    let send = move |request: Request, files: Vec<File>| {
+        if matches!(request, Request::Load { .. }) && files.is_empty() {
+            return;
+        }
+        let sent = bridge.with_value(|b| {
+            let Some(b) = b else { return Err("the worker is not running".to_string()) };
+            match request {
+                Request::Load { .. } => b.load(files),
+                other => b.send(&other, &[]),
+            }
+        });
+        match sent {
+            Ok(()) => pending.update(|n| *n += 1),
+            Err(e) => failure.set(Some(e)),
+        }
+    };
+    let load = move |files: Vec<File>| send(Request::Load { names: Vec::new() }, files);
+
+    // Dropping files anywhere on the page loads them; the overlay says so while dragging.
+    let _ = window_event_listener(ev::dragover, move |e| {
+        e.prevent_default();
+        dragging.set(true);
+    });
+    let _ = window_event_listener(ev::dragleave, move |e| {
+        // Leaving the window (not just moving between elements) has no related target.
+        if e.related_target().is_none() {
+            dragging.set(false);
+        }
+    });
+    let _ = window_event_listener(ev::drop, move |e| {
+        e.prevent_default();
+        dragging.set(false);
+        load(files_of(e.data_transfer().and_then(|d| d.files())));
+    });
+
+    let on_pick = move |e: ev::Event| {
+        let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+            return;
+        };
+        load(files_of(input.files()));
+        // Picking the same file again should load it again.
+        input.set_value("");
+    };
+    let remove = Callback::new(move |shard: u32| send(Request::Remove { shard }, Vec::new()));
+    let clear = move |_| send(Request::Clear, Vec::new());
+
+    let summary = Signal::derive(move || view.with(|v| v.summary));
+    let rows = Signal::derive(move || view.with(|v| v.files.clone()));
+    let shards = Signal::derive(move || view.with(|v| v.shards.clone()));
+    let errors = Signal::derive(move || view.with(|v| v.errors.clone()));
+    let merge_diagnostics = Signal::derive(move || view.with(|v| v.merge_diagnostics.clone()));
+    let has_inputs = move || view.with(|v| !v.shards.is_empty() || !v.errors.is_empty());
+    let busy = move || pending.get() > 0;
+
+    view! {
+        <div class="app">
+            <header class="topbar">
+                <div class="brand">
+                    <span class="logo" aria-hidden="true"></span>
+                    <span class="name">"covlens"</span>
+                    <span class="tagline">"coverage report viewer"</span>
+                </div>
+                <div class="actions">
+                    <Show when=has_inputs>
+                        <button type="button" class="button" on:click=clear>"Clear"</button>
+                    </Show>
+                    <label class="button primary" for="file-input">"Open reports\u{2026}"</label>
+                    <input
+                        id="file-input"
+                        class="visually-hidden"
+                        type="file"
+                        multiple
+                        data-testid="file-input"
+                        on:change=on_pick
+                    />
+                </div>
+            </header>
+            <main class="content">
+                {move || failure.get().map(|m| view! {
+                    <div class="banner error" role="alert" data-testid="worker-error">
+                        {m} " \u{2014} reload the page to start again."
+                    </div>
+                })}
+                <LoadingBar progress=progress busy=Signal::derive(busy) />
+                <Show when=has_inputs fallback=|| view! { <EmptyState /> }>
+                    <SummaryCards summary=summary />
+                    <InputsPanel shards=shards errors=errors merge_diagnostics=merge_diagnostics on_remove=remove />
+                    <FileTable rows=rows sort=sort filter=filter />
+                </Show>
+            </main>
+            <div class="drop-overlay" class:visible=move || dragging.get() aria-hidden="true">
+                <div class="drop-card">"Drop coverage reports to load them"</div>
+            </div>
+        </div>
+    }
+}
+
+/// What the page says before anything is loaded.
+#[component]
+pub fn EmptyState() -> impl IntoView {
+    view! {
+        <section class="empty">
+            <label class="dropzone" for="file-input">
+                <span class="dropzone-title">"Drop coverage reports anywhere on this page"</span>
+                <span class="dropzone-sub">"or click to pick them \u{2014} LCOV, Cobertura XML and JaCoCo XML, detected from content. Several files are merged."</span>
+                <span class="dropzone-note">"Files are read in your browser; nothing is uploaded."</span>
+            </label>
+        </section>
+    }
+}
+
+/// A progress bar with files and bytes while the worker is busy.
+#[component]
+pub fn LoadingBar(progress: RwSignal<Option<Progress>>, #[prop(into)] busy: Signal<bool>) -> impl IntoView {
+    view! {
+        <Show when=move || busy.get()>
+            <div class="loading" data-testid="loading" role="status" aria-live="polite">
+                <div class="loading-text">
+                    {move || progress.get().map(|p| progress_text(&p)).unwrap_or_else(|| "Working\u{2026}".to_string())}
+                    <span class="loading-file">{move || progress.get().map(|p| p.current).unwrap_or_default()}</span>
+                </div>
+                <div class="track">
+                    <div
+                        class="fill"
+                        style:width=move || format!("{:.1}%", progress.get().map(|p| progress_fraction(&p)).unwrap_or(0.0) * 100.0)
+                    ></div>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// A percentage as a bar and a number (two cues besides colour), with the fraction in a tooltip.
+#[component]
+pub fn Meter(count: Count, #[prop(into)] what: String) -> impl IntoView {
+    let level = Level::of(count);
+    let title = if count.found == 0 {
+        format!("no {what}")
+    } else {
+        format!("{} {what} covered", format_fraction(count))
+    };
+    view! {
+        <span class=format!("meter {}", level.class()) title=title>
+            <span class="bar"><span class="bar-fill" style:width=bar_width(count)></span></span>
+            <span class="pct">{format_percent(count)}</span>
+        </span>
+    }
+}
+
+/// The three headline numbers of the merged report.
+#[component]
+pub fn SummaryCards(#[prop(into)] summary: Signal<Summary>) -> impl IntoView {
+    let card = move |id: &'static str, label: &'static str, what: &'static str, get: fn(&Summary) -> Count| {
+        let count = move || get(&summary.get());
+        view! {
+            <div
+                class=move || format!("card {}", Level::of(count()).class())
+                data-testid=format!("summary-{id}")
+                data-hit=move || count().hit.to_string()
+                data-found=move || count().found.to_string()
+            >
+                <div class="card-label">{label}</div>
+                <div class="card-pct">{move || format_percent(count())}</div>
+                <div class="bar big"><div class="bar-fill" style:width=move || bar_width(count())></div></div>
+                <div class="card-frac">{move || format!("{} {what}", format_fraction(count()))}</div>
+            </div>
+        }
+    };
+    view! {
+        <section class="cards" aria-label="Summary of the merged report">
+            {card("lines", "Lines", "lines", |s| s.lines)}
+            {card("branches", "Branches", "branches", |s| s.branches)}
+            {card("functions", "Functions", "functions", |s| s.functions)}
+        </section>
+    }
+}
+
+/// The loaded inputs (with diagnostics) and the ones that failed (with their error).
+#[component]
+pub fn InputsPanel(
+    #[prop(into)] shards: Signal<Vec<ShardRow>>,
+    #[prop(into)] errors: Signal<Vec<LoadError>>,
+    #[prop(into)] merge_diagnostics: Signal<Vec<String>>,
+    on_remove: Callback<u32>,
+) -> impl IntoView {
+    let title = move || {
+        let (ok, bad) = (shards.with(Vec::len) as u64, errors.with(Vec::len) as u64);
+        let mut t = plural(ok, "input", "inputs") + " merged";
+        if bad > 0 {
+            t += &format!(", {} failed", group(bad));
+        }
+        t
+    };
+    view! {
+        <section class="panel inputs">
+            <h2 class="panel-title">{title}</h2>
+            <ul class="input-list">
+                <For
+                    each=move || shards.get()
+                    key=|s| s.clone()
+                    children=move |s: ShardRow| view! { <ShardItem shard=s on_remove=on_remove /> }
+                />
+                <For
+                    each=move || numbered(errors.get())
+                    key=|e| e.clone()
+                    children=move |(_, e): (usize, LoadError)| view! {
+                        <li class="input failed">
+                            <span class="status" aria-hidden="true">"\u{2715}"</span>
+                            <span class="input-name">{e.name.clone()}</span>
+                            <span class="input-meta">{format_bytes(e.bytes)}</span>
+                            <span class="input-error" data-testid="load-error">{e.message.clone()}</span>
+                        </li>
+                    }
+                />
+            </ul>
+            {move || {
+                let d = merge_diagnostics.get();
+                (!d.is_empty()).then(|| view! {
+                    <details class="diagnostics merge">
+                        <summary>{plural(d.len() as u64, "merge diagnostic", "merge diagnostics")}</summary>
+                        <ul>{d.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()}</ul>
+                    </details>
+                })
+            }}
+        </section>
+    }
+}
+
+fn numbered<T>(v: Vec<T>) -> Vec<(usize, T)> {
+    v.into_iter().enumerate().collect()
+}
+
+fn group(n: u64) -> String {
+    crate::view::group_digits(n)
+}
+
+/// One loaded input.
+#[component]
+pub fn ShardItem(shard: ShardRow, on_remove: Callback<u32>) -> impl IntoView {
+    let id = shard.id;
+    let n = shard.diagnostic_count;
+    let diagnostics = (n > 0).then(|| {
+        let more = n.saturating_sub(shard.diagnostics.len() as u64);
+        view! {
+            <details class="diagnostics" data-testid="diagnostics" data-count=n.to_string()>
+                <summary>{plural(n, "diagnostic", "diagnostics")}</summary>
+                <ul>
+                    {shard.diagnostics.iter().map(|m| view! { <li>{m.clone()}</li> }).collect_view()}
+                    {(more > 0).then(|| view! { <li class="more">{format!("\u{2026} and {} more", group(more))}</li> })}
+                </ul>
+            </details>
+        }
+    });
+    view! {
+        <li class="input loaded" data-testid="shard-row" data-name=shard.name.clone() data-format=shard.format.clone()>
+            <span class="status" aria-hidden="true">"\u{2713}"</span>
+            <span class="input-name">{shard.name.clone()}</span>
+            <span class="badge">{shard.format_name.clone()}</span>
+            <span class="input-meta">
+                {format!("{} \u{b7} {}", plural(shard.files, "file", "files"), format_bytes(shard.bytes))}
+            </span>
+            <Meter count=shard.totals.lines what="lines" />
+            <button
+                type="button"
+                class="icon-button"
+                title=format!("Remove {}", shard.name)
+                aria-label=format!("Remove {}", shard.name)
+                on:click=move |_| on_remove.run(id)
+            >"\u{2715}"</button>
+            {diagnostics}
+        </li>
+    }
+}
+
+/// The merged report's files: filterable by text, sortable by path and each percentage.
+#[component]
+pub fn FileTable(
+    #[prop(into)] rows: Signal<Vec<FileRow>>,
+    sort: RwSignal<Sort>,
+    filter: RwSignal<String>,
+) -> impl IntoView {
+    let visible = Memo::new(move |_| rows.with(|r| visible_rows(r, &filter.get(), sort.get())));
+    let shown = Signal::derive(move || visible.with(|v| sum_rows(v)));
+    let header = move |key: SortKey| {
+        let aria = move || {
+            let s = sort.get();
+            if s.key == key { s.dir.aria() } else { "none" }
+        };
+        view! {
+            <th scope="col" class=format!("col-{}", key.id()) aria-sort=aria>
+                <button
+                    type="button"
+                    class="sort"
+                    data-testid=format!("sort-{}", key.id())
+                    on:click=move |_| sort.update(|s| *s = s.clicked(key))
+                >
+                    {key.label()}
+                    <span class="arrow" aria-hidden="true">
+                        {move || match aria() { "ascending" => "\u{25b2}", "descending" => "\u{25bc}", _ => "" }}
+                    </span>
+                </button>
+            </th>
+        }
+    };
+    view! {
+        <section class="panel files">
+            <div class="toolbar">
+                <h2 class="panel-title">"Files"</h2>
+                <input
+                    class="filter"
+                    type="search"
+                    placeholder="Filter paths\u{2026}"
+                    aria-label="Filter files by path"
+                    data-testid="filter"
+                    prop:value=move || filter.get()
+                    on:input=move |e| filter.set(event_target_value(&e))
+                />
+                <span class="count" data-testid="file-count">
+                    {move || {
+                        let (n, total) = (visible.with(Vec::len) as u64, rows.with(Vec::len) as u64);
+                        if n == total { plural(total, "file", "files") } else { format!("{} of {}", group(n), plural(total, "file", "files")) }
+                    }}
+                </span>
+            </div>
+            <table class="file-table">
+                <thead>
+                    <tr>{SortKey::ALL.into_iter().map(header).collect_view()}</tr>
+                </thead>
+                <tbody>
+                    <For
+                        each=move || visible.get()
+                        key=|r| r.clone()
+                        children=move |r: FileRow| {
+                            let (dir, name) = split_path(&r.path);
+                            let (dir, name) = (dir.to_string(), name.to_string());
+                            view! {
+                                <tr data-testid="file-row" data-path=r.path.clone()>
+                                    <td class="path" title=r.path.clone()>
+                                        <span class="dir">{dir}</span>
+                                        <span class="file">{name}</span>
+                                    </td>
+                                    <td><Meter count=r.totals.lines what="lines" /></td>
+                                    <td><Meter count=r.totals.branches what="branches" /></td>
+                                    <td><Meter count=r.totals.functions what="functions" /></td>
+                                </tr>
+                            }
+                        }
+                    />
+                </tbody>
+                <tfoot>
+                    <tr>
+                        <th scope="row" class="path">
+                            {move || if filter.with(|f| f.trim().is_empty()) { "Total" } else { "Total shown" }}
+                        </th>
+                        {move || {
+                            let s = shown.get();
+                            view! {
+                                <td><Meter count=s.lines what="lines" /></td>
+                                <td><Meter count=s.branches what="branches" /></td>
+                                <td><Meter count=s.functions what="functions" /></td>
+                            }
+                        }}
+                    </tr>
+                </tfoot>
+            </table>
+            <Show when=move || visible.with(Vec::is_empty) && !rows.with(Vec::is_empty)>
+                <p class="none">"No file matches the filter."</p>
+            </Show>
+        </section>
+    }
+}

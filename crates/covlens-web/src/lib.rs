@@ -1,0 +1,15 @@
+//! covlens-web: the browser view of covlens, a Leptos CSR page over a worker that parses and merges.
+//!
+//! Code map: [`protocol`] (page ⇄ worker messages), [`worker_state`] (what the worker keeps, pure),
+//! [`worker`] (the worker's event loop), [`bridge`] (the page's handle on the worker), [`view`]
+//! (sorting, filtering, formatting: pure), [`app`] (thin components over [`view`]).
+//!
+//! Architecture invariant: the page binary never parses; the worker binary never renders. Each is
+//! a `[[bin]]` of this crate and links only what it reaches.
+
+pub mod app;
+pub mod bridge;
+pub mod protocol;
+pub mod view;
+pub mod worker;
+pub mod worker_state;

@@ -1,0 +1,169 @@
+//! Messages between the page and the worker: small, serde-encoded, 1-based, never the whole report.
+//!
+//! The page posts a [`Request`] (JSON text) with the `File` handles of a load alongside it (a `File` is a
+//! cheap handle; the worker reads the bytes itself, so no file content crosses threads). The worker
+//! keeps the loaded shards and answers with [`Response::Progress`] while it reads and one
+//! [`Response::View`] when done: the summary and one row per file, which the page sorts and filters
+//! without asking again.
+
+use serde::{Deserialize, Serialize};
+
+/// Page → worker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    /// Load the files posted with this message (in this order) as new shards; `names[i]` names file `i`.
+    Load { names: Vec<String> },
+    /// Forget the shard of this id.
+    Remove { shard: u32 },
+    /// Forget every input, loaded or failed.
+    Clear,
+}
+
+/// Worker → page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Response {
+    /// The worker is listening; messages posted before this may be lost, so the page waits for it.
+    Ready,
+    Progress(Progress),
+    View(View),
+}
+
+/// How far a load has got.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub files_done: u32,
+    pub files_total: u32,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// The file being read now.
+    pub current: String,
+}
+
+/// Found and hit items of one kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Count {
+    pub hit: u64,
+    pub found: u64,
+}
+
+impl From<covlens_core::Counter> for Count {
+    fn from(c: covlens_core::Counter) -> Count {
+        Count {
+            hit: c.hit,
+            found: c.found,
+        }
+    }
+}
+
+/// Lines, branches and functions of one file or of everything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Summary {
+    pub lines: Count,
+    pub branches: Count,
+    pub functions: Count,
+}
+
+impl From<covlens_core::Totals> for Summary {
+    fn from(t: covlens_core::Totals) -> Summary {
+        Summary {
+            lines: t.lines.into(),
+            branches: t.branches.into(),
+            functions: t.functions.into(),
+        }
+    }
+}
+
+/// One file of the merged report.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct FileRow {
+    pub path: String,
+    pub totals: Summary,
+}
+
+/// One loaded input.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ShardRow {
+    pub id: u32,
+    pub name: String,
+    /// [`covlens_core::Format::id`].
+    pub format: String,
+    /// [`covlens_core::Format::display_name`].
+    pub format_name: String,
+    pub bytes: u64,
+    /// Source files in this input.
+    pub files: u64,
+    pub totals: Summary,
+    /// How many diagnostics the input produced.
+    pub diagnostic_count: u64,
+    /// The first of them, rendered `name:line:col: severity: message`.
+    pub diagnostics: Vec<String>,
+}
+
+/// An input that could not be loaded.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct LoadError {
+    pub name: String,
+    pub bytes: u64,
+    /// [`covlens_core::ParseError::render`] with the input's name.
+    pub message: String,
+}
+
+/// Everything the page shows about the loaded inputs and their merge.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub shards: Vec<ShardRow>,
+    pub errors: Vec<LoadError>,
+    pub summary: Summary,
+    /// Sorted by path.
+    pub files: Vec<FileRow>,
+    /// Diagnostics of merging the shards with each other, rendered.
+    pub merge_diagnostics: Vec<String>,
+}
+
+impl Request {
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("requests always serialize")
+    }
+    pub fn decode(text: &str) -> Result<Request, String> {
+        serde_json::from_str(text).map_err(|e| format!("malformed request from the page: {e}"))
+    }
+}
+
+impl Response {
+    pub fn encode(&self) -> String {
+        serde_json::to_string(self).expect("responses always serialize")
+    }
+    pub fn decode(text: &str) -> Result<Response, String> {
+        serde_json::from_str(text).map_err(|e| format!("malformed response from the worker: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_through_json() {
+        let req = Request::Load {
+            names: vec!["a.info".into(), "b.xml".into()],
+        };
+        assert_eq!(Request::decode(&req.encode()).unwrap(), req);
+        assert_eq!(Request::decode(&Request::Clear.encode()).unwrap(), Request::Clear);
+        let resp = Response::View(View {
+            files: vec![FileRow {
+                path: "src/a.rs".into(),
+                totals: Summary {
+                    lines: Count {
+                        hit: u64::MAX,
+                        found: u64::MAX,
+                    },
+                    ..Summary::default()
+                },
+            }],
+            ..View::default()
+        });
+        // u64 counts survive exactly: JSON is parsed by serde on both ends, never by JS numbers.
+        assert_eq!(Response::decode(&resp.encode()).unwrap(), resp);
+        assert!(Request::decode("{").unwrap_err().starts_with("malformed request"));
+    }
+}

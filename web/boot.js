@@ -1,0 +1,6 @@
+// Starts the covlens page: imports the wasm-bindgen module Trunk built and instantiates its wasm.
+// The hashed file names come from this tag's data attributes (Trunk.toml pattern_script), so the page
+// has no inline script and its Content-Security-Policy stays at script-src 'self'.
+const tag = document.querySelector('script[data-wasm]');
+const { default: init } = await import(tag.dataset.js);
+await init({ module_or_path: tag.dataset.wasm });
