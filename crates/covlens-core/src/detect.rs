@@ -100,18 +100,12 @@ fn detect_lcov(text: &str) -> Option<Format> {
     const KEYS: [&str; 12] = [
         "TN:", "SF:", "FN:", "FNDA:", "FNF:", "FNH:", "DA:", "BRDA:", "LF:", "LH:", "VER:", "FNL:",
     ];
-    for line in text
+    // The first line that is not blank or a comment decides.
+    let line = text
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-    {
-        return if KEYS.iter().any(|k| line.starts_with(k)) || line == "end_of_record" {
-            Some(Format::Lcov)
-        } else {
-            None
-        };
-    }
-    None
+        .find(|l| !l.is_empty() && !l.starts_with('#'))?;
+    (KEYS.iter().any(|k| line.starts_with(k)) || line == "end_of_record").then_some(Format::Lcov)
 }
 
 #[cfg(test)]

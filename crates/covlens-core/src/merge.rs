@@ -54,9 +54,11 @@ impl MergeIssues {
             ));
         }
         for (name, a, b) in &self.function_moved {
+            // Smaller line first, so the message does not depend on the order the inputs were merged in.
+            let (lo, hi) = (a.min(b), a.max(b));
             out.push(Diagnostic::warning(
                 None,
-                format!("{path}: function `{name}` starts at line {a} in one input and {b} in another; kept line {}", a.min(b)),
+                format!("{path}: function `{name}` starts at line {lo} in one input and {hi} in another; kept line {lo}"),
             ));
         }
         if !self.checksum_mismatch.is_empty() {

@@ -1,5 +1,11 @@
 //! Cobertura XML: corpus totals, reading rules, diagnostics, and the writer's round trip and DTD validity.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "tests read the shared corpus (and time the benchmark); the library itself does no IO"
+)]
+
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -29,7 +35,10 @@ fn load_as(format: Format, bytes: &[u8]) -> Loaded {
     let a = parse_bytes_as(format, bytes, &opts).expect("slice parse");
     let b = parse_read(format, BufReader::with_capacity(7, bytes), &opts).expect("reader parse");
     assert_eq!(a.report, b.report, "slice and reader entries disagree");
-    assert_eq!(a.diagnostics, b.diagnostics, "slice and reader diagnostics differ");
+    assert_eq!(
+        a.diagnostics, b.diagnostics,
+        "slice and reader diagnostics differ"
+    );
     for (path, fc) in &a.report.files {
         fc.check_invariants()
             .unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -189,7 +198,11 @@ fn corpus_totals_match_the_producers() {
     for &(file, files, lines, branches, functions, root, mismatch) in CORPUS_TOTALS {
         let bytes = std::fs::read(dir.join(file)).unwrap();
         let loaded = load(&bytes);
-        assert!(loaded.diagnostics.is_empty(), "{file}: {:?}", loaded.diagnostics);
+        assert!(
+            loaded.diagnostics.is_empty(),
+            "{file}: {:?}",
+            loaded.diagnostics
+        );
         let t = Totals::of_report(&loaded.report);
         assert_eq!(loaded.report.files.len(), files, "{file}: files");
         assert_eq!(t.lines, lines, "{file}: lines");
@@ -421,10 +434,7 @@ fn malformed_values_are_diagnosed_with_positions_and_skipped() {
     );
     let fc = &loaded.report.files["a.c"];
     let lines: Vec<_> = fc.lines.iter().map(|l| (l.line.get(), l.hits)).collect();
-    assert_eq!(
-        lines,
-        [(3, 1), (6, 5_000_000_000), (7, u64::MAX), (10, 1)]
-    );
+    assert_eq!(lines, [(3, 1), (6, 5_000_000_000), (7, u64::MAX), (10, 1)]);
     // Only line 6's branches survived.
     let t = Totals::of_file(fc);
     assert_eq!(t.branches, c(4, 3));
@@ -439,10 +449,17 @@ fn diagnostics_are_capped() {
     let bad: String = (1..=5)
         .map(|i| format!("<line number=\"{i}\" hits=\"x\"/>"))
         .collect();
-    let xml = doc("", &class("a", "a.c", &format!("<methods/><lines>{bad}</lines>")));
+    let xml = doc(
+        "",
+        &class("a", "a.c", &format!("<methods/><lines>{bad}</lines>")),
+    );
     let opts = ParseOptions { max_diagnostics: 2 };
     let loaded = parse_bytes_as(Format::Cobertura, xml.as_bytes(), &opts).unwrap();
-    let msgs: Vec<_> = loaded.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    let msgs: Vec<_> = loaded
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
     assert_eq!(
         msgs,
         [
@@ -554,7 +571,11 @@ fn truncated_input_is_a_parse_error_with_position() {
     // A mismatched end tag.
     let e = err_of(b"<coverage>\n<packages></package>\n</coverage>");
     assert_eq!(e.position, lc(2, 11));
-    assert!(e.message.contains("expected `</packages>`"), "{}", e.message);
+    assert!(
+        e.message.contains("expected `</packages>`"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]
@@ -565,7 +586,10 @@ fn other_documents_are_rejected() {
     let e = err_of(b"not xml at all");
     assert_eq!(e.message, "no <coverage> element");
     let e = err_of(b"\xFF\xFE<\x00c\x00");
-    assert_eq!(e.message, "UTF-16 input is not supported (convert it to UTF-8)");
+    assert_eq!(
+        e.message,
+        "UTF-16 input is not supported (convert it to UTF-8)"
+    );
 }
 
 // ----------------------------------------------------------------------------------------------
@@ -589,7 +613,11 @@ fn opts() -> WriteOptions {
 fn assert_round_trip(name: &str, report: &Report, options: &WriteOptions) {
     let xml = write(report, options);
     let back = load(&xml);
-    assert!(back.diagnostics.is_empty(), "{name}: {:?}", back.diagnostics);
+    assert!(
+        back.diagnostics.is_empty(),
+        "{name}: {:?}",
+        back.diagnostics
+    );
     assert_eq!(
         back.report.files.keys().collect::<Vec<_>>(),
         report.files.keys().collect::<Vec<_>>(),
@@ -606,7 +634,8 @@ fn assert_round_trip(name: &str, report: &Report, options: &WriteOptions) {
         for l in &fc.lines {
             let before = fc.branches_on(l.line);
             let after = got.branches_on(l.line);
-            let hit = |b: &[covlens_core::Branch]| b.iter().filter(|b| b.taken.unwrap_or(0) > 0).count();
+            let hit =
+                |b: &[covlens_core::Branch]| b.iter().filter(|b| b.taken.unwrap_or(0) > 0).count();
             assert_eq!(
                 (after.len(), hit(after)),
                 (before.len(), hit(before)),
@@ -623,7 +652,11 @@ fn assert_round_trip(name: &str, report: &Report, options: &WriteOptions) {
         assert_eq!(f(got), f(fc), "{name}: {path}: functions");
     }
     // Writing what was read gives the same bytes.
-    assert_eq!(write(&back.report, options), xml, "{name}: second write differs");
+    assert_eq!(
+        write(&back.report, options),
+        xml,
+        "{name}: second write differs"
+    );
 }
 
 fn synthetic() -> Report {
@@ -642,9 +675,18 @@ fn synthetic() -> Report {
         "/src/app/main.c".to_string(),
         FileCoverage {
             lines: vec![
-                LineHit { line: line(3), hits: 1 },
-                LineHit { line: line(4), hits: 10_000_000_000 },
-                LineHit { line: line(7), hits: 0 },
+                LineHit {
+                    line: line(3),
+                    hits: 1,
+                },
+                LineHit {
+                    line: line(4),
+                    hits: 10_000_000_000,
+                },
+                LineHit {
+                    line: line(7),
+                    hits: 0,
+                },
             ],
             branches: vec![b(4, 0, Some(3)), b(4, 1, None), b(4, 2, Some(0))],
             functions: vec![
@@ -667,11 +709,15 @@ fn synthetic() -> Report {
     r.files.insert(
         "/src/odd & <name>\t\"q\".c".to_string(),
         FileCoverage {
-            lines: vec![LineHit { line: line(1), hits: 2 }],
+            lines: vec![LineHit {
+                line: line(1),
+                hits: 2,
+            }],
             ..FileCoverage::default()
         },
     );
-    r.files.insert("/src/empty.c".to_string(), FileCoverage::default());
+    r.files
+        .insert("/src/empty.c".to_string(), FileCoverage::default());
     r
 }
 
@@ -683,13 +729,22 @@ fn writer_golden() {
         "/src/a/x.c".to_string(),
         FileCoverage {
             lines: vec![
-                LineHit { line: line(2), hits: 3 },
-                LineHit { line: line(3), hits: 0 },
+                LineHit {
+                    line: line(2),
+                    hits: 3,
+                },
+                LineHit {
+                    line: line(3),
+                    hits: 0,
+                },
             ],
             branches: synthetic().files["/src/app/main.c"]
                 .branches
                 .iter()
-                .map(|b| covlens_core::Branch { line: line(3), ..b.clone() })
+                .map(|b| covlens_core::Branch {
+                    line: line(3),
+                    ..b.clone()
+                })
                 .collect(),
             functions: vec![Function {
                 name: "f".to_string(),
@@ -811,7 +866,9 @@ fn assert_valid(name: &str, xml: &[u8]) {
 #[test]
 fn writer_output_is_valid_against_the_dtd() {
     if Command::new("xmllint").arg("--version").output().is_err() {
-        eprintln!("notice: xmllint is not on PATH (Debian package libxml2-utils); DTD validation skipped");
+        eprintln!(
+            "notice: xmllint is not on PATH (Debian package libxml2-utils); DTD validation skipped"
+        );
         return;
     }
     assert_valid("synthetic", &write(&synthetic(), &opts()));
@@ -829,8 +886,14 @@ fn writer_output_is_valid_against_the_dtd() {
     let Some(dir) = corpus() else { return };
     let inputs = [
         (Format::Cobertura, "cobertura/reportgenerator-coverlet.xml"),
-        (Format::Cobertura, "cobertura/lcov-tests-cobertura-2.0.3-uportal-large.xml"),
-        (Format::Cobertura, "coveragepy-xml/coveragepy-gold-y_xml_branch.xml"),
+        (
+            Format::Cobertura,
+            "cobertura/lcov-tests-cobertura-2.0.3-uportal-large.xml",
+        ),
+        (
+            Format::Cobertura,
+            "coveragepy-xml/coveragepy-gold-y_xml_branch.xml",
+        ),
         (Format::Jacoco, "jacoco/reportgenerator-jacoco-0.8.3.xml"),
         (Format::Jacoco, "jacoco/gcovr-nested-clang10.xml"),
     ];
@@ -855,6 +918,10 @@ fn writer_output_is_valid_against_the_dtd() {
         },
         None => eprintln!("notice: no LCOV corpus file"),
     }
+}
+
+fn opts_for_bench() -> WriteOptions {
+    opts()
 }
 
 /// Throughput on the benchmark shards: `COVLENS_BENCH_COBERTURA=/tmp/covbench/cobertura-shards
@@ -882,11 +949,24 @@ fn bench_shards_when_asked() {
         parse_s += t.elapsed().as_secs_f64();
         let t = std::time::Instant::now();
         let f = std::fs::File::open(p).unwrap();
-        let l2 = parse_read(Format::Cobertura, BufReader::with_capacity(64 * 1024, f), &opts).unwrap();
+        let l2 = parse_read(
+            Format::Cobertura,
+            BufReader::with_capacity(64 * 1024, f),
+            &opts,
+        )
+        .unwrap();
         read_s += t.elapsed().as_secs_f64();
         assert_eq!(l.report.files.len(), l2.report.files.len());
         covlens_core::merge_reports_owned(&mut merged, l.report);
     }
+    let t = std::time::Instant::now();
+    let mut out = Vec::new();
+    cobertura::write(&merged, &opts_for_bench(), &mut out).unwrap();
+    let write_s = t.elapsed().as_secs_f64();
+    eprintln!(
+        "wrote the merged report: {:.1} MB in {write_s:.2} s",
+        out.len() as f64 / 1e6
+    );
     let mb = bytes as f64 / 1e6;
     let t = Totals::of_report(&merged);
     eprintln!(

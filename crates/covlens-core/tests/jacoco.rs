@@ -1,5 +1,11 @@
 //! JaCoCo XML: corpus totals against the reports' own counters, reading rules and diagnostics.
 
+#![allow(
+    clippy::disallowed_methods,
+    clippy::disallowed_types,
+    reason = "tests read the shared corpus (and time the benchmark); the library itself does no IO"
+)]
+
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
@@ -27,7 +33,10 @@ fn load(bytes: &[u8]) -> Loaded {
     let b = parse_read(Format::Jacoco, BufReader::with_capacity(7, bytes), &opts)
         .expect("reader parse");
     assert_eq!(a.report, b.report, "slice and reader entries disagree");
-    assert_eq!(a.diagnostics, b.diagnostics, "slice and reader diagnostics differ");
+    assert_eq!(
+        a.diagnostics, b.diagnostics,
+        "slice and reader diagnostics differ"
+    );
     for (path, fc) in &a.report.files {
         fc.check_invariants()
             .unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -98,10 +107,16 @@ fn corpus_totals_equal_the_reports_own_counters() {
             [
                 // gcovr writes `<line nr>` without mi/ci: which of its lines ran is not in the file
                 // (only its summary counters know), so every line counts as not covered.
-                Some((Counter { found: 47, hit: 0 }, "gcovr's <line> elements carry no mi/ci")),
+                Some((
+                    Counter { found: 47, hit: 0 },
+                    "gcovr's <line> elements carry no mi/ci",
+                )),
                 None,
                 // gcovr writes no <class>/<method>, only the METHOD counters.
-                Some((Counter { found: 0, hit: 0 }, "gcovr writes no <method> elements")),
+                Some((
+                    Counter { found: 0, hit: 0 },
+                    "gcovr writes no <method> elements",
+                )),
             ],
         ),
         (
@@ -112,13 +127,32 @@ fn corpus_totals_equal_the_reports_own_counters() {
                 None,
                 // The package and report counters say 12, but the file lists 10 methods and its
                 // class-level METHOD counters add up to 10 (grcov's fixture was edited by hand).
-                Some((Counter { found: 10, hit: 0 }, "the fixture lists 10 methods but counts 12")),
+                Some((
+                    Counter { found: 10, hit: 0 },
+                    "the fixture lists 10 methods but counts 12",
+                )),
             ],
         ),
-        ("jacoco/grcov-kotlin-jacoco-report.xml", 1, [None, None, None]),
-        ("jacoco/grcov-multiple-top-level-classes.xml", 1, [None, None, None]),
-        ("jacoco/reportgenerator-jacoco-0.7.7.xml", 7, [None, None, None]),
-        ("jacoco/reportgenerator-jacoco-0.8.3.xml", 7, [None, None, None]),
+        (
+            "jacoco/grcov-kotlin-jacoco-report.xml",
+            1,
+            [None, None, None],
+        ),
+        (
+            "jacoco/grcov-multiple-top-level-classes.xml",
+            1,
+            [None, None, None],
+        ),
+        (
+            "jacoco/reportgenerator-jacoco-0.7.7.xml",
+            7,
+            [None, None, None],
+        ),
+        (
+            "jacoco/reportgenerator-jacoco-0.8.3.xml",
+            7,
+            [None, None, None],
+        ),
     ];
     for (file, nfiles, known) in files {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
@@ -170,7 +204,11 @@ fn corpus_exact_values() {
                 ("TestClass$NestedClass.SampleFunction()V", 30, 0),
                 ("TestClass.<init>()V", 4, 1),
                 ("TestClass.SampleFunction()V", 7, 1),
-                ("TestClass.lambda$SampleFunction$0(Ljava/lang/String;)V", 25, 1),
+                (
+                    "TestClass.lambda$SampleFunction$0(Ljava/lang/String;)V",
+                    25,
+                    1
+                ),
             ]
         );
         assert_eq!(
@@ -214,7 +252,11 @@ fn corpus_exact_values() {
         "subdir/A/File2.cpp: 7 line(s) without mi/ci attributes (gcovr writes none); counted as not covered"
     );
     let fc = &l.report.files["subdir/A/File4.cpp"];
-    let taken: Vec<_> = fc.branches.iter().map(|b| (b.line.get(), b.taken)).collect();
+    let taken: Vec<_> = fc
+        .branches
+        .iter()
+        .map(|b| (b.line.get(), b.taken))
+        .collect();
     assert_eq!(taken, [(3, Some(1)), (3, Some(0))]);
 }
 
@@ -248,7 +290,11 @@ fn lines_branches_and_methods() {
     // Line 7 has no instructions: not coverable. Hits are 1/0.
     let lines: Vec<_> = fc.lines.iter().map(|l| (l.line.get(), l.hits)).collect();
     assert_eq!(lines, [(3, 1), (5, 1), (6, 0), (9, 1)]);
-    let br: Vec<_> = fc.branches.iter().map(|b| (b.line.get(), b.taken)).collect();
+    let br: Vec<_> = fc
+        .branches
+        .iter()
+        .map(|b| (b.line.get(), b.taken))
+        .collect();
     assert_eq!(
         br,
         [
@@ -273,7 +319,10 @@ fn lines_branches_and_methods() {
             ("Foo.run(I)I", 5, 0)
         ]
     );
-    assert_eq!(l.report.files["Top.java"].line_hits(Line::new(1).unwrap()), Some(0));
+    assert_eq!(
+        l.report.files["Top.java"].line_hits(Line::new(1).unwrap()),
+        Some(0)
+    );
 }
 
 #[test]
@@ -335,7 +384,10 @@ fn malformed_lines_are_diagnosed_with_positions() {
                 lc(4, 1),
                 "invalid line number `x` (expected a line number from 1); element skipped"
             ),
-            (lc(5, 1), "negative missed instructions `-1`; element skipped"),
+            (
+                lc(5, 1),
+                "negative missed instructions `-1`; element skipped"
+            ),
             (
                 lc(6, 1),
                 "implausibly many branches (9999999) on line 3; its branches skipped"

@@ -81,6 +81,40 @@ fn load_err(input: &[u8]) -> ParseError {
     slice
 }
 
+/// The input with a blank before every line: the parser then reads `DA`, `BRDA`, `FN` and `FNDA` lines
+/// through its general path instead of its fast paths, and must read the same.
+fn general_path_twin(input: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(input.len() + input.len() / 8);
+    for line in input.split_inclusive(|&b| b == b'\n') {
+        out.push(b' ');
+        out.extend_from_slice(line);
+    }
+    out
+}
+
+/// Checks that the fast and general paths agree on `input`: same report, same diagnostics one column
+/// further right.
+fn check_paths_agree(input: &[u8]) {
+    let fast = load(input);
+    let general = load(&general_path_twin(input));
+    assert_eq!(fast.report, general.report);
+    let shifted: Vec<Diagnostic> = fast
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let mut d = d.clone();
+            if let Some(Position::LineCol {
+                column: Some(c), ..
+            }) = &mut d.position
+            {
+                *c += 1;
+            }
+            d
+        })
+        .collect();
+    assert_eq!(shifted, general.diagnostics);
+}
+
 /// The records the parser pushes, before any merging.
 fn records(input: &[u8]) -> (Vec<FileRecord>, Vec<Diagnostic>) {
     let mut out = Vec::new();
@@ -588,6 +622,40 @@ fn diagnostics_are_capped() {
     );
 }
 
+#[test]
+fn function_hits_saturate_once_per_function() {
+    let l = load(b"SF:a.c\nFNDA:1,f\nFN:1,f\nFN:2,g\nFNDA:18446744073709551615,f\nFNDA:1,f\nFNDA:9223372036854775808,g\nFNDA:9223372036854775808,g\nend_of_record\n");
+    assert_eq!(
+        file(&l, "a.c").functions,
+        vec![func("f", 1, None, u64::MAX), func("g", 2, None, u64::MAX)]
+    );
+    assert_eq!(
+        l.diagnostics,
+        vec![
+            warning(
+                at_line(1),
+                "hits of function `f` exceed the u64 range; saturated at 18446744073709551615"
+            ),
+            warning(
+                at_line(1),
+                "hits of function `g` exceed the u64 range; saturated at 18446744073709551615"
+            ),
+        ]
+    );
+}
+
+#[test]
+fn fast_and_general_paths_agree_on_edge_cases() {
+    for input in [
+        &b"SF:a.c\nDA:1,1\nDA:2,99999999999999999999\nDA:3,-1\nDA:4,1.5\nDA:0,1\nDA:5,3,abc\nDA:6,007\nend_of_record\n"[..],
+        b"SF:a.c\r\nFN:1,f\r\nFN:2,g\r\nFNDA:1,g\r\nFNDA:2,f\r\nFNDA:3,f\r\nFN:4,5,h\r\nFNDA:1,h\r\nend_of_record\r\n",
+        b"SF:a.c\nBRDA:1,0,0,-\nBRDA:1,0,01,2\nBRDA:1,e0,0,2\nBRDA:2,0,4294967295,1\nBRDA:2,0,0,18446744073709551616\nBRDA:3,0,x,1\nend_of_record\n",
+        b"SF:a.c\nFNDA:1,f\nFN:1,f\nFNDA:18446744073709551615,f\nFNDA:1,f\nDA:1,1",
+    ] {
+        check_paths_agree(input);
+    }
+}
+
 // ---------------------------------------------------------------------------------------- writer
 
 fn sample_report() -> Report {
@@ -802,9 +870,66 @@ proptest! {
         }
         let text = lcov::write_to_vec(&r);
         let l = load(&text);
+        check_paths_agree(&text);
         prop_assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
         prop_assert_eq!(&l.report, &r);
         prop_assert_eq!(lcov::write_to_vec(&l.report), text);
+    }
+}
+
+/// A line of an LCOV-like input: a known or unknown key with fields of digits, signs, dots, letters and
+/// commas, or raw bytes.
+fn noisy_line() -> impl Strategy<Value = Vec<u8>> {
+    prop_oneof![
+        6 => "(DA|BRDA|FN|FNDA|FNL|FNA|MCDC|SF|KF|VER|TN|LF|BRH|XX|):[-0-9,.eEfU+tx ]{0,14}"
+            .prop_map(String::into_bytes),
+        2 => "(DA:[0-9]{1,3},[0-9]{1,3}|BRDA:[0-9],[0-9],[0-9],[-0-9]|FN:[0-9],[a-c]|FNDA:[0-9],[a-c])"
+            .prop_map(String::into_bytes),
+        1 => Just(b"end_of_record".to_vec()),
+        1 => Just(b"SF:f".to_vec()),
+        1 => prop::collection::vec(
+            prop_oneof![0u8..0x80, Just(0xFF), Just(b','), Just(b':')],
+            0..10
+        ),
+    ]
+}
+
+proptest! {
+    #[test]
+    fn noisy_input_never_panics_and_both_entries_agree(
+        lines in prop::collection::vec(noisy_line(), 0..30),
+        crlf in any::<bool>(),
+        final_newline in any::<bool>(),
+        cap in 1usize..16,
+    ) {
+        let sep: &[u8] = if crlf { b"\r\n" } else { b"\n" };
+        let mut input = lines.join(sep);
+        if final_newline {
+            input.extend_from_slice(sep);
+        }
+        let slice = parse_bytes_as(Format::Lcov, &input, &ParseOptions::default());
+        let read = parse_read(
+            Format::Lcov,
+            BufReader::with_capacity(cap, &input[..]),
+            &ParseOptions::default(),
+        );
+        match (slice, read) {
+            (Ok(a), Ok(b)) => {
+                prop_assert_eq!(&a.report, &b.report);
+                prop_assert_eq!(&a.diagnostics, &b.diagnostics);
+                for fc in a.report.files.values() {
+                    prop_assert!(fc.check_invariants().is_ok());
+                }
+                check_paths_agree(&input);
+                // Whatever was read writes and reads back unchanged.
+                let text = lcov::write_to_vec(&a.report);
+                let again = load(&text);
+                prop_assert!(again.diagnostics.is_empty(), "{:?}", again.diagnostics);
+                prop_assert_eq!(again.report, a.report);
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a, b),
+            (a, b) => prop_assert!(false, "entries disagree: {:?} vs {:?}", a.err(), b.err()),
+        }
     }
 }
 
@@ -1013,6 +1138,7 @@ fn corpus_exact_values() {
 fn corpus_round_trips() {
     let Some(dir) = corpus_dir() else { return };
     for (name, bytes) in corpus_files(&dir) {
+        check_paths_agree(&bytes);
         let first = load(&bytes);
         let text = lcov::write_to_vec(&first.report);
         let second = load(&text);

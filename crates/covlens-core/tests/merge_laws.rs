@@ -183,7 +183,7 @@ fn differing_function_start_is_a_reported_conflict() {
     let diags = merge_reports(&mut m, &one_file(FileCoverage { functions: vec![f(7)], ..Default::default() }));
     assert_eq!(m.files["x.c"].functions, vec![Function { name: "main".into(), start: line(7), end: None, hits: 2 }]);
     assert_eq!(diags.len(), 1);
-    assert!(diags[0].message.contains("function `main` starts at line 10 in one input and 7 in another"), "{}", diags[0].message);
+    assert!(diags[0].message.contains("function `main` starts at line 7 in one input and 10 in another"), "{}", diags[0].message);
 }
 
 #[test]

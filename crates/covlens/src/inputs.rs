@@ -4,7 +4,7 @@
 //! coverage report is decided later from its content (the loader sniffs its first bytes), so each file
 //! is opened once. Hidden directories (`.git`, `.cache`) and `node_modules` are not entered.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -60,8 +60,12 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Expands the arguments in order; `-` is stdin.
-pub fn expand(args: &[PathBuf]) -> Expanded {
+/// Expands the arguments in order; `-` is stdin. A file found in a directory that is `exclude` (the
+/// output of `merge`, so that re-running `merge cov/ -o cov/all.info` does not count its last output)
+/// is left out; named explicitly, it is read.
+pub fn expand(args: &[PathBuf], exclude: Option<&Path>) -> Expanded {
+    let exclude =
+        exclude.and_then(|p| Some((p.file_name()?.to_owned(), fs::canonicalize(p).ok()?)));
     let mut out = Expanded {
         jobs: Vec::new(),
         skipped: vec![0; args.len()],
@@ -91,7 +95,7 @@ pub fn expand(args: &[PathBuf]) -> Expanded {
         match fs::metadata(path) {
             Ok(meta) if meta.is_dir() => {
                 out.is_dir[arg] = true;
-                walk(path, arg, &mut out);
+                walk(path, arg, &exclude, &mut out);
             }
             Ok(meta) => out.jobs.push(Job {
                 source: Source::File(path.clone()),
@@ -121,7 +125,7 @@ fn skip_dir(name: &OsStr) -> bool {
     name.starts_with(b".") || name == b"node_modules"
 }
 
-fn walk(dir: &Path, arg: usize, out: &mut Expanded) {
+fn walk(dir: &Path, arg: usize, exclude: &Option<(OsString, PathBuf)>, out: &mut Expanded) {
     let entries = match fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(e) => {
@@ -150,7 +154,7 @@ fn walk(dir: &Path, arg: usize, out: &mut Expanded) {
         };
         if ty.is_dir() {
             if !skip_dir(&entry.file_name()) {
-                walk(&path, arg, out);
+                walk(&path, arg, exclude, out);
             }
             continue;
         }
@@ -160,6 +164,13 @@ fn walk(dir: &Path, arg: usize, out: &mut Expanded) {
         } else {
             entry.metadata().ok()
         };
+        if let Some((name, canonical)) = exclude {
+            if entry.file_name() == *name
+                && fs::canonicalize(&path).ok().as_ref() == Some(canonical)
+            {
+                continue;
+            }
+        }
         match meta {
             Some(m) if m.is_file() => out.jobs.push(Job {
                 source: Source::File(path.clone()),

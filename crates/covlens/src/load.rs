@@ -625,7 +625,7 @@ mod tests {
         let dir = scratch("split");
         let text = tracefile();
         std::fs::write(dir.join("t.info"), &text).unwrap();
-        let expanded = expand(&[dir.join("t.info")]);
+        let expanded = expand(&[dir.join("t.info")], None);
         let whole = load_all_with(
             &expanded,
             false,

@@ -210,7 +210,7 @@ fn run_summary(args: SummaryArgs) -> ExitCode {
     if let Err(code) = check_inputs(&args.inputs) {
         return code;
     }
-    let expanded = inputs::expand(&args.inputs);
+    let expanded = inputs::expand(&args.inputs, None);
     let result = load::load_all(&expanded, !args.common.quiet);
     let warned = report_problems(&result, args.common.quiet);
     let text = if args.json {
@@ -241,7 +241,8 @@ fn run_merge(args: MergeArgs) -> ExitCode {
         Ok(t) => t,
         Err(message) => return usage_error(&message),
     };
-    let expanded = inputs::expand(&args.inputs);
+    let output = (args.output.as_os_str() != "-").then_some(args.output.as_path());
+    let expanded = inputs::expand(&args.inputs, output);
     let result = load::load_all(&expanded, !args.common.quiet);
     let warned = report_problems(&result, args.common.quiet);
     let status = exit_status(&result, warned, args.common.strict);

@@ -29,9 +29,11 @@
 
 use quick_xml::events::BytesStart;
 
-use super::xml::{attr_str, attrs, count_attr, line_attr, parse_u64, Cx, Handler};
+use super::xml::{attr_str, attrs, count_attr, line_attr, parse_u64, pick_attrs, Cx, Handler};
 use crate::diag::Severity;
-use crate::model::{Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit};
+use crate::model::{
+    Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit,
+};
 
 /// Branches on one line beyond this are not believed (a corrupt `condition-coverage`).
 const MAX_BRANCHES_PER_LINE: u64 = 1 << 16;
@@ -138,52 +140,40 @@ impl Cobertura {
 
     /// Reads a `<line>`; `quiet` skips diagnostics (method lines repeat the class lines, which report).
     fn read_line(e: &BytesStart<'_>, cx: &mut Cx<'_, '_>, quiet: bool) -> Option<LineRec> {
-        let mut number = None;
-        let mut hits = None;
-        let mut cond: Option<&[u8]> = None;
-        let mut ok = true;
-        let mut it = e.attributes();
-        it.with_checks(false);
-        for a in it {
-            let a = match a {
-                Ok(a) => a,
+        let [number_raw, hits_raw, cond] =
+            match pick_attrs(e, [b"number", b"hits", b"condition-coverage"]) {
+                Ok(v) => v,
                 Err(err) => {
                     if !quiet {
-                        cx.warn(format!("malformed attribute in <line>: {err}; line skipped"));
+                        cx.warn(format!(
+                            "malformed attribute in <line>: {err}; line skipped"
+                        ));
                     }
                     return None;
                 }
             };
-            match a.key.as_ref() {
-                b"number" => {
-                    number = if quiet {
-                        parse_u64(&a.value)
-                            .ok()
-                            .and_then(|n| u32::try_from(n).ok())
-                            .and_then(Line::new)
-                    } else {
-                        line_attr(&a.value, "line number", cx)
-                    };
-                    ok &= number.is_some();
-                }
-                b"hits" => {
-                    hits = if quiet {
-                        parse_u64(&a.value).ok()
-                    } else {
-                        count_attr(&a.value, "hit count", cx)
-                    };
-                    ok &= hits.is_some();
-                }
-                b"condition-coverage" => {
-                    // Borrow the raw bytes: they are only digits, `%`, `(`, `/` and `)`.
-                    cond = Some(match a.value {
-                        std::borrow::Cow::Borrowed(b) => b,
-                        std::borrow::Cow::Owned(_) => &[],
-                    });
-                }
-                _ => {}
-            }
-        }
+        let mut ok = true;
+        let number = number_raw.and_then(|v| {
+            let n = if quiet {
+                parse_u64(v)
+                    .ok()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .and_then(Line::new)
+            } else {
+                line_attr(v, "line number", cx)
+            };
+            ok &= n.is_some();
+            n
+        });
+        let hits = hits_raw.and_then(|v| {
+            let h = if quiet {
+                parse_u64(v).ok()
+            } else {
+                count_attr(v, "hit count", cx)
+            };
+            ok &= h.is_some();
+            h
+        });
         if !ok {
             return None;
         }
@@ -220,7 +210,9 @@ impl Cobertura {
     fn line(&mut self, e: &BytesStart<'_>, cx: &mut Cx<'_, '_>) {
         let Some(class) = &mut self.class else { return };
         if self.in_method {
-            let Some(rec) = Self::read_line(e, cx, true) else { return };
+            let Some(rec) = Self::read_line(e, cx, true) else {
+                return;
+            };
             if let Some(method) = &mut self.method {
                 let l = rec.hit.line;
                 if method.first.is_none_or(|(f, _)| l < f) {
@@ -234,7 +226,9 @@ impl Cobertura {
             self.method_lines.push(rec);
             return;
         }
-        let Some(rec) = Self::read_line(e, cx, false) else { return };
+        let Some(rec) = Self::read_line(e, cx, false) else {
+            return;
+        };
         push_line(&mut class.coverage, rec);
     }
 
@@ -254,7 +248,9 @@ impl Cobertura {
     }
 
     fn end_class(&mut self, cx: &mut Cx<'_, '_>) {
-        let Some(mut class) = self.class.take() else { return };
+        let Some(mut class) = self.class.take() else {
+            return;
+        };
         if class.coverage.lines.is_empty() {
             for rec in self.method_lines.drain(..) {
                 push_line(&mut class.coverage, rec);

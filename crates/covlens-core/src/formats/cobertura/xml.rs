@@ -139,12 +139,10 @@ struct Counting<R> {
 
 impl<R> Counting<R> {
     fn count(pos: &mut u64, line: &mut u64, line_start: &mut u64, bytes: &[u8]) {
-        let newlines = memchr::memchr_iter(b'\n', bytes).count();
-        if newlines > 0 {
-            *line += newlines as u64;
-            if let Some(last) = memchr::memrchr(b'\n', bytes) {
-                *line_start = *pos + last as u64 + 1;
-            }
+        // Markup holds no newline most of the time: one backwards search settles it.
+        if let Some(last) = memchr::memrchr(b'\n', bytes) {
+            *line += 1 + memchr::memchr_iter(b'\n', &bytes[..last]).count() as u64;
+            *line_start = *pos + last as u64 + 1;
         }
         *pos += bytes.len() as u64;
     }
@@ -507,6 +505,74 @@ pub(crate) fn run_reader<R: BufRead, H: Handler>(
     Ok(diags.finish())
 }
 
+/// Calls `f(key, raw value)` for each attribute of a start tag: the hot-path scanner for elements that
+/// come by the million (`<line>`), borrowing everything and allocating nothing. `Err(())` on anything
+/// unusual (no `=`, no quote, unterminated value): the caller then asks quick-xml's iterator, which
+/// says precisely what is wrong.
+pub(crate) fn scan_attrs<'a>(
+    e: &'a BytesStart<'_>,
+    mut f: impl FnMut(&'a [u8], &'a [u8]),
+) -> Result<(), ()> {
+    let ws = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let mut rest = e.attributes_raw();
+    loop {
+        let Some(start) = rest.iter().position(|b| !ws(b)) else {
+            return Ok(());
+        };
+        rest = &rest[start..];
+        let eq = rest.iter().position(|&b| b == b'=').ok_or(())?;
+        // A key with inner whitespace (`a b="1"`, malformed) just matches no wanted name.
+        let key = rest[..eq].trim_ascii_end();
+        if key.is_empty() {
+            return Err(());
+        }
+        rest = &rest[eq + 1..];
+        let q = rest.iter().position(|b| !ws(b)).ok_or(())?;
+        let quote = rest[q];
+        if quote != b'"' && quote != b'\'' {
+            return Err(());
+        }
+        rest = &rest[q + 1..];
+        let end = rest.iter().position(|&b| b == quote).ok_or(())?;
+        f(key, &rest[..end]);
+        rest = &rest[end + 1..];
+    }
+}
+
+/// Byte-slice equality without a `memcmp` call (keys are a few bytes long).
+#[inline]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
+}
+
+/// The raw values of the attributes named `keys` (the last one wins when repeated), through
+/// [`scan_attrs`], or quick-xml's iterator when the fast scan meets something unusual; `Err` carries
+/// quick-xml's description of a malformed attribute.
+pub(crate) fn pick_attrs<'a, const N: usize>(
+    e: &'a BytesStart<'_>,
+    keys: [&[u8]; N],
+) -> Result<[Option<&'a [u8]>; N], String> {
+    let mut out = [None; N];
+    let fast = scan_attrs(e, |k, v| {
+        if let Some(i) = keys.iter().position(|x| same(x, k)) {
+            out[i] = Some(v);
+        }
+    });
+    if fast.is_ok() {
+        return Ok(out);
+    }
+    out = [None; N];
+    for a in e.attributes().with_checks(false) {
+        let a = a.map_err(|err| err.to_string())?;
+        if let Some(i) = keys.iter().position(|x| *x == a.key.as_ref()) {
+            if let Cow::Borrowed(v) = a.value {
+                out[i] = Some(v);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The attributes of `e`, a malformed one reported and left out.
 pub(crate) fn attrs<'e>(
     e: &'e BytesStart<'_>,
@@ -607,6 +673,21 @@ pub(crate) enum NumError {
 /// Parses an unsigned decimal count from bytes: surrounding whitespace and a `+` sign are allowed, and
 /// so is a zero fraction (`3.0`), which some writers emit; anything else is an error.
 pub(crate) fn parse_u64(raw: &[u8]) -> Result<u64, NumError> {
+    // Fast path: plain digits that cannot overflow (19 digits < 2^64).
+    if !raw.is_empty() && raw.len() <= 19 {
+        let mut n = 0u64;
+        let mut digits = true;
+        for &c in raw {
+            if !c.is_ascii_digit() {
+                digits = false;
+                break;
+            }
+            n = n * 10 + u64::from(c - b'0');
+        }
+        if digits {
+            return Ok(n);
+        }
+    }
     let b = raw.trim_ascii();
     let b = b.strip_prefix(b"+").unwrap_or(b);
     if let Some(rest) = b.strip_prefix(b"-") {
@@ -750,5 +831,45 @@ mod tests {
                 column: Some(2)
             }
         );
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    fn scan(xml: &str) -> Result<Vec<(String, String)>, ()> {
+        let mut r = Reader::from_str(xml);
+        let ev = r.read_event().unwrap();
+        let (Event::Start(e) | Event::Empty(e)) = ev else {
+            panic!("not a start tag")
+        };
+        let mut out = Vec::new();
+        scan_attrs(&e, |k, v| {
+            out.push((
+                String::from_utf8_lossy(k).into_owned(),
+                String::from_utf8_lossy(v).into_owned(),
+            ))
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn scans_attributes() {
+        let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
+        assert_eq!(
+            scan("<line number=\"19\" hits='3' branch=\"false\"/>"),
+            Ok(vec![
+                kv("number", "19"),
+                kv("hits", "3"),
+                kv("branch", "false")
+            ])
+        );
+        assert_eq!(
+            scan("<line\n  number = \"1\"\thits=\"a>b\">"),
+            Ok(vec![kv("number", "1"), kv("hits", "a>b")])
+        );
+        assert_eq!(scan("<line number>"), Err(()));
+        assert_eq!(scan("<line number=1>"), Err(()));
     }
 }

@@ -24,8 +24,12 @@ use std::collections::BTreeMap;
 use quick_xml::events::BytesStart;
 
 use crate::diag::Severity;
-use crate::formats::cobertura::xml::{attr_str, attrs, count_attr, line_attr, Cx, Handler};
-use crate::model::{Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit};
+use crate::formats::cobertura::xml::{
+    attr_str, attrs, count_attr, line_attr, pick_attrs, Cx, Handler,
+};
+use crate::model::{
+    Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit,
+};
 
 /// Branches on one line beyond this are not believed.
 const MAX_BRANCHES_PER_LINE: u64 = 1 << 16;
@@ -157,18 +161,18 @@ impl Jacoco {
     }
 
     fn counter(&mut self, e: &BytesStart<'_>, cx: &mut Cx<'_, '_>) {
-        let Some(method) = &mut self.method else { return };
-        let mut is_method = false;
-        let mut covered = None;
-        for a in attrs(e, cx) {
-            match a.key.as_ref() {
-                b"type" => is_method = a.value.as_ref() == b"METHOD",
-                b"covered" => covered = count_attr(&a.value, "covered count", cx),
-                _ => {}
+        let Some(method) = &mut self.method else {
+            return;
+        };
+        match pick_attrs(e, [b"type", b"covered"]) {
+            Ok([Some(b"METHOD"), covered]) => {
+                method.covered = covered
+                    .and_then(|v| count_attr(v, "covered count", cx))
+                    .unwrap_or(0)
+                    > 0;
             }
-        }
-        if is_method {
-            method.covered = covered.unwrap_or(0) > 0;
+            Ok(_) => {}
+            Err(err) => cx.warn(format!("malformed attribute in <counter>: {err}")),
         }
     }
 
@@ -195,39 +199,35 @@ impl Jacoco {
 
     fn line(&mut self, e: &BytesStart<'_>, cx: &mut Cx<'_, '_>) {
         let Some(src) = &mut self.source else { return };
-        let mut nr = None;
-        let (mut mi, mut ci, mut mb, mut cb) = (None, None, 0u64, 0u64);
-        let mut it = e.attributes();
-        it.with_checks(false);
-        for a in it {
-            let a = match a {
-                Ok(a) => a,
+        let [nr_raw, mi_raw, ci_raw, mb_raw, cb_raw] =
+            match pick_attrs(e, [b"nr", b"mi", b"ci", b"mb", b"cb"]) {
+                Ok(v) => v,
                 Err(err) => {
-                    cx.warn(format!("malformed attribute in <line>: {err}; line skipped"));
+                    cx.warn(format!(
+                        "malformed attribute in <line>: {err}; line skipped"
+                    ));
                     return;
                 }
             };
-            let v = &a.value;
-            let ok = match a.key.as_ref() {
-                b"nr" => {
-                    nr = line_attr(v, "line number", cx);
-                    nr.is_some()
-                }
-                b"mi" => {
-                    mi = count_attr(v, "missed instructions", cx);
-                    mi.is_some()
-                }
-                b"ci" => {
-                    ci = count_attr(v, "covered instructions", cx);
-                    ci.is_some()
-                }
-                b"mb" => count_attr(v, "missed branches", cx).map(|n| mb = n).is_some(),
-                b"cb" => count_attr(v, "covered branches", cx).map(|n| cb = n).is_some(),
-                _ => true,
-            };
-            if !ok {
-                return;
-            }
+        let mut ok = true;
+        let mut count = |raw: Option<&[u8]>, what: &str, cx: &mut Cx<'_, '_>| {
+            raw.and_then(|v| {
+                let n = count_attr(v, what, cx);
+                ok &= n.is_some();
+                n
+            })
+        };
+        let mi = count(mi_raw, "missed instructions", cx);
+        let ci = count(ci_raw, "covered instructions", cx);
+        let mb = count(mb_raw, "missed branches", cx).unwrap_or(0);
+        let cb = count(cb_raw, "covered branches", cx).unwrap_or(0);
+        let nr = nr_raw.and_then(|v| {
+            let l = line_attr(v, "line number", cx);
+            ok &= l.is_some();
+            l
+        });
+        if !ok {
+            return;
         }
         let Some(line) = nr else {
             cx.warn("<line> without an nr attribute; line skipped");
@@ -281,7 +281,9 @@ impl Jacoco {
     }
 
     fn end_class(&mut self) {
-        let Some(class) = self.class.take() else { return };
+        let Some(class) = self.class.take() else {
+            return;
+        };
         self.pending
             .entry(class.key)
             .or_default()
@@ -289,7 +291,9 @@ impl Jacoco {
     }
 
     fn end_sourcefile(&mut self, cx: &mut Cx<'_, '_>) {
-        let Some(mut src) = self.source.take() else { return };
+        let Some(mut src) = self.source.take() else {
+            return;
+        };
         if let Some(f) = self.pending.remove(&Key::File(src.name.clone())) {
             src.coverage.functions.extend(f);
         }

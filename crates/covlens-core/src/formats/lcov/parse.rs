@@ -205,21 +205,20 @@ fn is_blank(b: u8) -> bool {
 }
 
 /// Reads ASCII digits from the start of `s` (at most 19 so the value cannot overflow); returns the value
-/// and how many digits were read.
+/// and how many digits were read. A plain loop: the numbers of LCOV are mostly one to four digits, for
+/// which it beats eight-bytes-at-a-time conversion (measured).
 #[inline(always)]
 fn leading_digits(s: &[u8]) -> (u64, usize) {
+    let s = &s[..s.len().min(19)];
     let mut v: u64 = 0;
-    let mut i = 0;
-    let n = s.len().min(19);
-    while i < n {
-        let d = s[i].wrapping_sub(b'0');
+    for (i, &b) in s.iter().enumerate() {
+        let d = b.wrapping_sub(b'0');
         if d > 9 {
-            break;
+            return (v, i);
         }
         v = v * 10 + u64::from(d);
-        i += 1;
     }
-    (v, i)
+    (v, s.len())
 }
 
 /// The bytes of a line end at `s[i]`: `\n`, `\r\n` or the end of the input. Returns how many bytes the line
@@ -472,10 +471,13 @@ impl Parser {
     /// `None` when the text is empty or ends with a blank (the slow path trims those).
     #[inline(always)]
     fn rest_of_line(s: &[u8]) -> Option<(&[u8], usize)> {
-        let (text, used) = match memchr(b'\n', s) {
+        let (mut text, used) = match memchr(b'\n', s) {
             Some(i) => (&s[..i], i + 1),
             None => (s, s.len()),
         };
+        if let Some(t) = text.strip_suffix(b"\r") {
+            text = t;
+        }
         match text.last() {
             Some(&b) if !is_blank(b) => Some((text, used)),
             _ => None,
@@ -759,9 +761,12 @@ impl Parser {
     }
 
     /// The record's functions: `FN` definitions with their `FNDA` hits, then `FNA` aliases.
+    ///
+    /// Hits that pass `u64::MAX` saturate, with one warning per function at the record's `SF` line
+    /// (which `FNDA` overflowed depends on the order they are added in, so no line is named).
     fn resolve_functions(&mut self) -> Vec<Function> {
         self.fnda_cursor = 0;
-        let mut saturated = false;
+        let mut saturated: Vec<String> = Vec::new();
         let defs = &mut self.fn_defs;
         if !defs.windows(2).all(|w| w[0].name < w[1].name) {
             defs.sort_unstable_by(|a, b| a.name.cmp(&b.name).then(a.start.cmp(&b.start)));
@@ -771,7 +776,7 @@ impl Parser {
                     return false;
                 }
                 kept.hits = kept.hits.checked_add(later.hits).unwrap_or_else(|| {
-                    saturated = true;
+                    saturated.push(kept.name.clone());
                     u64::MAX
                 });
                 kept.end = match (kept.end, later.end) {
@@ -781,56 +786,53 @@ impl Parser {
                 true
             });
         }
-        if saturated {
-            let path = self.path.clone();
-            self.diags.push(
-                Severity::Warning,
-                Some(Position::LineCol {
-                    line: self.sf_line,
-                    column: None,
-                }),
-                || format!("hits of a function of `{path}` saturated at {}", u64::MAX),
-            );
-        }
         // `FNDA` lines the fast path could not place.
         let fnda = std::mem::take(&mut self.fnda);
         for f in &fnda {
             let name = &self.fnda_names[f.name.clone()];
-            let at = Some(Position::LineCol {
-                line: f.line_no,
-                column: None,
-            });
             match self
                 .fn_defs
                 .binary_search_by(|g| g.name.as_bytes().cmp(name))
             {
                 Ok(i) => {
                     let g = &mut self.fn_defs[i];
-                    if let Some(h) = g.hits.checked_add(f.hits) {
-                        g.hits = h;
-                    } else {
-                        g.hits = u64::MAX;
-                        let name = g.name.clone();
-                        self.diags.push(Severity::Warning, at, || {
-                            format!("hits of function `{name}` saturated at {}", u64::MAX)
-                        });
-                    }
+                    g.hits = g.hits.checked_add(f.hits).unwrap_or_else(|| {
+                        saturated.push(g.name.clone());
+                        u64::MAX
+                    });
                 }
                 Err(_) => {
                     let name = show(name);
                     let path = self.path.clone();
+                    let at = Some(Position::LineCol {
+                        line: f.line_no,
+                        column: None,
+                    });
                     self.diags.push(Severity::Warning, at, || {
                         format!("FNDA record for `{name}` has no FN record in `{path}`; ignored")
                     });
                 }
             }
         }
+        saturated.sort_unstable();
+        saturated.dedup();
+        for name in saturated {
+            let at = Some(Position::LineCol {
+                line: self.sf_line,
+                column: None,
+            });
+            self.diags.push(Severity::Warning, at, || {
+                format!(
+                    "hits of function `{name}` exceed the u64 range; saturated at {}",
+                    u64::MAX
+                )
+            });
+        }
         self.fnda = fnda;
         self.fnda.clear();
         self.fnda_names.clear();
         self.fnl.clear();
-        let mut functions =
-            Vec::with_capacity(self.fn_defs.len() + self.fna_functions.len());
+        let mut functions = Vec::with_capacity(self.fn_defs.len() + self.fna_functions.len());
         functions.append(&mut self.fn_defs);
         functions.append(&mut self.fna_functions);
         functions
@@ -1210,6 +1212,16 @@ mod tests {
         assert_eq!(branch_name(b"01"), None);
         assert_eq!(branch_name(b"4294967296"), None);
         assert_eq!(branch_name(b"!enable"), None);
+    }
+
+    #[test]
+    fn leading_digits_long_runs() {
+        assert_eq!(leading_digits(b"123456789012,"), (123456789012, 12));
+        assert_eq!(
+            leading_digits(b"18446744073709551615"),
+            (1844674407370955161, 19)
+        );
+        assert_eq!(leading_digits(b"1234567"), (1234567, 7));
     }
 
     #[test]

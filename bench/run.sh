@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Side-by-side comparison of covlens with its peers on the shared benchmark data: times, max RSS, ratios, totals cross-checks.
+#
+# Jobs (see ../shared/bench/README.md for the data and the peers):
+#   merge-lcov       merge the 32 LCOV shards: covlens merge vs lcov-merge (lcov-util 0.2.2) vs grcov 0.10.7
+#                    (vs `lcov -a`, 159 s, with --slow); covlens' merged totals must equal lcov-util's
+#   summary          totals of lcov/large.info (197 MB): covlens summary vs the bare scan bound (bench/lcov-scan)
+#                    (vs `lcov --summary`, 35 s, with --slow)
+#   merge-cobertura  merge the 8 Cobertura shards: covlens merge --format cobertura vs gcovr 8.8 (86 s, 3.7 GB;
+#                    --skip-gcovr leaves it out)
+#   (Istanbul: not yet; covlens does not read it.)
+#
+# Usage: bench/run.sh [--install-peers] [--slow] [--skip-gcovr] [--runs N] [--only JOB[,JOB]] [--out FILE]
+# Environment: COVBENCH (data folder, default /tmp/covbench; generated when missing), SHARED (default
+# <repo>/../shared), CARGO_TARGET_DIR (default <repo>/target), BENCH_WORK (outputs, default /tmp/covlens-bench).
+# The table goes to stdout and to --out (default $BENCH_WORK/latest.md). Exit status 1 when a
+# cross-check fails (covlens' totals differ from the reference's), 2 on a usage error.
+
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SHARED=${SHARED:-$REPO/../shared}
+COVBENCH=${COVBENCH:-/tmp/covbench}
+WORK=${BENCH_WORK:-/tmp/covlens-bench}
+TARGET=${CARGO_TARGET_DIR:-$REPO/target}
+RUNS=5
+SLOW=0
+SKIP_GCOVR=0
+INSTALL=0
+ONLY=merge-lcov,summary,merge-cobertura
+OUT=
+
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --install-peers) INSTALL=1 ;;
+    --slow) SLOW=1 ;;
+    --skip-gcovr) SKIP_GCOVR=1 ;;
+    --runs) RUNS=${2:?--runs needs a number}; shift ;;
+    --only) ONLY=${2:?--only needs a job list}; shift ;;
+    --out) OUT=${2:?--out needs a file}; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "bench/run.sh: unknown argument $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+OUT=${OUT:-$WORK/latest.md}
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
+log() { echo "[bench] $*" >&2; }
+
+mkdir -p "$WORK"
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# ---------------------------------------------------------------- data
+missing=()
+if want merge-lcov; then
+  for i in $(seq -w 0 31); do [ -f "$COVBENCH/lcov-shards/shard_$i.info" ] || { missing+=(shards); break; }; done
+fi
+if want summary && [ ! -f "$COVBENCH/lcov/large.info" ]; then missing+=(large); fi
+if want merge-cobertura; then
+  for i in $(seq -w 0 7); do [ -f "$COVBENCH/cobertura-shards/shard_0$i.xml" ] || { missing+=(cobertura-shards); break; }; done
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+  only=$(IFS=,; echo "${missing[*]}")
+  log "generating data ($only) into $COVBENCH"
+  python3 "$SHARED/bench/gen_datasets.py" --out "$COVBENCH" --only "$only" >&2
+fi
+
+# ---------------------------------------------------------------- tools
+have() { command -v "$1" > /dev/null 2>&1; }
+if [ "$INSTALL" = 1 ]; then
+  have hyperfine || { apt-get update -qq && apt-get install -y -qq hyperfine; }
+  have lcov-merge || cargo install lcov-util --version 0.2.2
+  have grcov || cargo install grcov --version 0.10.7 --locked
+  if [ "$SKIP_GCOVR" = 0 ] && want merge-cobertura; then have gcovr || pip install -q gcovr==8.8; fi
+  if [ "$SLOW" = 1 ]; then have lcov || { apt-get update -qq && apt-get install -y -qq lcov; }; fi
+fi
+
+log "building covlens (release) and lcov-scan into $TARGET"
+(cd "$REPO" && CARGO_TARGET_DIR=$TARGET cargo build --release -q -p covlens)
+CARGO_TARGET_DIR=$TARGET cargo build --release -q --manifest-path "$REPO/bench/lcov-scan/Cargo.toml"
+COVLENS=$TARGET/release/covlens
+SCAN=$TARGET/release/lcov-scan
+
+# ---------------------------------------------------------------- measuring
+RESULTS=$WORK/results.tsv # job, tool, median seconds, max RSS KiB, runs
+: > "$RESULTS"
+NOTES=()
+FAILED=0
+
+# measure JOB TOOL RUNS COMMAND: one run under /usr/bin/time (max RSS; the warm-up), then the median wall
+# time of RUNS runs by hyperfine (with RUNS 1, or without hyperfine, the time of that one run).
+measure() {
+  local job=$1 tool=$2 runs=$3 cmd=$4 median rss timing
+  log "$job: $tool ($runs run(s)): $cmd"
+  timing=$WORK/time.txt
+  if ! /usr/bin/time -f '%e %M' -o "$timing" bash -c "$cmd"; then
+    NOTES+=("$job: $tool FAILED (exit status not 0): $cmd")
+    FAILED=1
+    return 0
+  fi
+  median=$(tail -n 1 "$timing" | awk '{print $1}')
+  rss=$(tail -n 1 "$timing" | awk '{print $2}')
+  if [ "$runs" -gt 1 ] && have hyperfine; then
+    # The run above was the warm-up.
+    hyperfine --warmup 0 --runs "$runs" --style none --export-json "$WORK/hf.json" "$cmd" >&2
+    median=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$WORK/hf.json")
+  fi
+  printf '%s\t%s\t%s\t%s\t%s\n' "$job" "$tool" "$median" "$rss" "$runs" >> "$RESULTS"
+}
+
+# totals FILE...: "lines H/F, functions H/F, branches H/F" of covlens' summary of the files.
+totals() {
+  "$COVLENS" summary --json -q "$@" | python3 -c '
+import json, sys
+j = json.load(sys.stdin)
+print(", ".join("%s %d/%d" % (k, j[k]["hit"], j[k]["found"]) for k in ("lines", "functions", "branches")))'
+}
+
+# check WHAT GOT EXPECTED: a cross-check that fails the run.
+check() {
+  if [ "$2" = "$3" ]; then
+    NOTES+=("$1: agree ($2)")
+  else
+    NOTES+=("$1: DIFFER: covlens $2, reference $3")
+    FAILED=1
+  fi
+}
+
+if want merge-lcov; then
+  shards=$(printf "$COVBENCH/lcov-shards/shard_%02d.info " $(seq 0 31))
+  measure merge-lcov covlens "$RUNS" "$COVLENS merge -q $shards -o $WORK/covlens-merged.info"
+  if have lcov-merge; then
+    measure merge-lcov "lcov-merge (lcov-util 0.2.2)" "$RUNS" "lcov-merge $shards > $WORK/lcov-util-merged.info"
+    check "merge-lcov totals, covlens vs lcov-util" \
+      "$(totals "$WORK/covlens-merged.info")" "$(totals "$WORK/lcov-util-merged.info")"
+  else
+    NOTES+=("merge-lcov: lcov-merge not installed (--install-peers), skipped")
+  fi
+  if have grcov; then
+    rm -rf "$WORK/grcov-in" && mkdir -p "$WORK/grcov-in" && ln -s $shards "$WORK/grcov-in/"
+    measure merge-lcov "grcov 0.10.7" "$RUNS" "grcov $WORK/grcov-in -t lcov --branch -o $WORK/grcov-merged.info"
+    NOTES+=("merge-lcov: grcov's totals (lossy by design: merges overloads, drops branch ids, FNDA 0/1): $(totals "$WORK/grcov-merged.info")")
+  else
+    NOTES+=("merge-lcov: grcov not installed (--install-peers), skipped")
+  fi
+  if [ "$SLOW" = 1 ] && have lcov; then
+    args=$(printf -- "-a %s " $shards)
+    measure merge-lcov "lcov 1.16 -a" 1 "lcov -q --rc lcov_branch_coverage=1 $args -o $WORK/lcov-merged.info"
+    check "merge-lcov totals, covlens vs lcov -a" \
+      "$(totals "$WORK/covlens-merged.info")" "$(totals "$WORK/lcov-merged.info")"
+  else
+    NOTES+=("merge-lcov: lcov -a (159 s) left out: --slow runs it")
+  fi
+fi
+
+if want summary; then
+  large=$COVBENCH/lcov/large.info
+  measure summary "covlens summary" "$RUNS" "$COVLENS summary -q $large > /dev/null"
+  measure summary "bare scan (bench/lcov-scan)" "$RUNS" "$SCAN $large > /dev/null"
+  # large.info names each file once and each line once per file: the scan's record counts are the totals.
+  scan=$("$SCAN" "$large" | sed -E 's/DA ([0-9]+) \(hit ([0-9]+)\), BRDA ([0-9]+) \(hit ([0-9]+)\), FNDA ([0-9]+) \(hit ([0-9]+)\).*/lines \2\/\1, functions \6\/\5, branches \4\/\3/')
+  check "summary totals, covlens vs record counts of the scan" "$(totals "$large")" "$scan"
+  if [ "$SLOW" = 1 ] && have lcov; then
+    measure summary "lcov 1.16 --summary" 1 "lcov --rc lcov_branch_coverage=1 --summary $large > /dev/null 2>&1"
+  else
+    NOTES+=("summary: lcov --summary (35 s) left out: --slow runs it")
+  fi
+fi
+
+if want merge-cobertura; then
+  xml=$(printf "$COVBENCH/cobertura-shards/shard_%02d.xml " $(seq 0 7))
+  measure merge-cobertura covlens "$RUNS" "$COVLENS merge -q --format cobertura $xml -o $WORK/covlens-merged.xml"
+  if [ "$SKIP_GCOVR" = 0 ] && have gcovr; then
+    root=$(head -c 4096 "$COVBENCH/cobertura-shards/shard_00.xml" | sed -n 's:.*<source>\([^<]*\)</source>.*:\1:p' | head -1)
+    args=$(printf -- "--cobertura-add-tracefile %s " $xml)
+    measure merge-cobertura "gcovr 8.8" 1 "gcovr -r $root $args --cobertura $WORK/gcovr-merged.xml"
+    check "merge-cobertura line totals, covlens vs gcovr" \
+      "$(totals "$WORK/covlens-merged.xml" | cut -d, -f1)" "$(totals "$WORK/gcovr-merged.xml" | cut -d, -f1)"
+  else
+    NOTES+=("merge-cobertura: gcovr left out (--skip-gcovr or not installed)")
+  fi
+fi
+
+# ---------------------------------------------------------------- table
+python3 - "$RESULTS" "$OUT" "$RUNS" "${NOTES[@]+"${NOTES[@]}"}" <<'EOF'
+# The table: per job, each tool's median and max RSS, and how many times slower than covlens it is.
+import sys, platform, datetime
+results, out, runs, notes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
+lines = [f"# covlens vs peers ({datetime.date.today()}, {platform.node()}, warm page cache; "
+         f"median of {runs} runs after a warm-up, single run for the slow peers)", ""]
+for job in dict.fromkeys(r[0] for r in rows):
+    jr = [r for r in rows if r[0] == job]
+    base = next((float(r[2]) for r in jr if r[1].startswith("covlens")), None)
+    lines += [f"## {job}", "", "| tool | median (s) | max RSS (MiB) | runs | time vs covlens |",
+              "|---|---:|---:|---:|---:|"]
+    for _, tool, med, rss, n in jr:
+        ratio = "1" if tool.startswith("covlens") else (f"{float(med) / base:.2f}x" if base else "n/a")
+        lines.append(f"| {tool} | {float(med):.3f} | {int(rss) / 1024:.0f} | {n} | {ratio} |")
+    lines.append("")
+if notes:
+    lines += ["## checks and notes", ""] + [f"- {n}" for n in notes] + [""]
+text = "\n".join(lines)
+print(text)
+open(out, "w").write(text)
+EOF
+log "table written to $OUT"
+exit "$FAILED"
