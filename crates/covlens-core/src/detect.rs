@@ -97,15 +97,17 @@ fn detect_xml(text: &str) -> Option<Format> {
 }
 
 fn detect_lcov(text: &str) -> Option<Format> {
-    const KEYS: [&str; 12] = [
-        "TN:", "SF:", "FN:", "FNDA:", "FNF:", "FNH:", "DA:", "BRDA:", "LF:", "LH:", "VER:", "FNL:",
+    // Every record key of the lcov 2.x grammar (geninfo(1)), plus `KF` which some producers write for `SF`.
+    const KEYS: [&str; 20] = [
+        "TN:", "SF:", "KF:", "VER:", "FN:", "FNDA:", "FNF:", "FNH:", "FNL:", "FNA:", "BRDA:", "BRF:", "BRH:",
+        "MCDC:", "MCF:", "MCH:", "DA:", "LF:", "LH:", "end_of_record",
     ];
     // The first line that is not blank or a comment decides.
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-    (KEYS.iter().any(|k| line.starts_with(k)) || line == "end_of_record").then_some(Format::Lcov)
+    KEYS.iter().any(|k| line.starts_with(k)).then_some(Format::Lcov)
 }
 
 #[cfg(test)]
@@ -134,6 +136,8 @@ mod tests {
             detect(b"<report name=\"x\"><sessioninfo id=\"a\"/>"),
             Some(Format::Jacoco)
         );
+        assert_eq!(detect(b"MCDC:3,2,t,1,0,a\n"), Some(Format::Lcov));
+        assert_eq!(detect(b"FNA:0,1,main\n"), Some(Format::Lcov));
         assert_eq!(detect(b"{\"a\": 1}"), None);
         assert_eq!(detect(b""), None);
     }

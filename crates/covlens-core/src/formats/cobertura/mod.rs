@@ -1,7 +1,7 @@
 //! Cobertura XML (and the coverage.py, gcovr, coverlet dialects): streaming parser and `coverage-04.dtd` writer.
 //!
 //! The reading rules (paths and `<source>` roots, method lines, classes sharing a file, branches,
-//! functions) are documented in [`parse`]; the writing rules in [`write()`]'s module.
+//! functions) are documented in the `parse` submodule, the writing rules in the `write` submodule.
 
 use std::io::BufRead;
 

@@ -2,8 +2,9 @@
 //!
 //! Rules (FORMATS.md §2, §3), and why:
 //! - Lines come from `class/lines` only. `class/methods/method/lines` repeat them (every producer in the
-//!   corpus writes both), so they are used for function extents, never counted again. A class without
-//!   class-level lines but with method lines falls back to the method lines.
+//!   corpus writes both, as the DTD requires), so they are used for function extents, never counted
+//!   again, and a class whose `<lines>` is empty has no coverable line even if its methods list some
+//!   (this module's writer relies on that for functions that start on no coverable line).
 //! - Several `<class>` elements naming one `filename` (nested, partial and compiler-generated classes)
 //!   are one file: each class becomes a record and the report builder sums them, as ReportGenerator
 //!   does when it merges classes of one file and as lcov does with repeated `SF` records. The hits of a
@@ -73,8 +74,6 @@ pub(crate) struct Cobertura {
     /// Inside `<method>` (whether or not the method was usable): its lines are not class lines.
     in_method: bool,
     method: Option<MethodState>,
-    /// The current class's method lines, used only when the class has no class-level lines; reused.
-    method_lines: Vec<LineRec>,
 }
 
 impl Cobertura {
@@ -222,8 +221,6 @@ impl Cobertura {
                     method.last = Some(l);
                 }
             }
-            // Methods precede the class lines (DTD order), so keep them until the class ends.
-            self.method_lines.push(rec);
             return;
         }
         let Some(rec) = Self::read_line(e, cx, false) else {
@@ -248,15 +245,9 @@ impl Cobertura {
     }
 
     fn end_class(&mut self, cx: &mut Cx<'_, '_>) {
-        let Some(mut class) = self.class.take() else {
+        let Some(class) = self.class.take() else {
             return;
         };
-        if class.coverage.lines.is_empty() {
-            for rec in self.method_lines.drain(..) {
-                push_line(&mut class.coverage, rec);
-            }
-        }
-        self.method_lines.clear();
         cx.emit(FileRecord {
             path: class.path,
             coverage: class.coverage,
@@ -380,7 +371,6 @@ impl Handler for Cobertura {
                 self.start_method(e, cx);
             }
             b"class" => {
-                self.method_lines.clear();
                 self.in_method = false;
                 self.start_class(e, cx);
             }

@@ -24,12 +24,14 @@ use std::io::{self, Write};
 use crate::model::{FileCoverage, Line, Report};
 use crate::totals::{Counter, Totals};
 
-/// Options of [`write`].
+/// Options of [`write()`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WriteOptions {
     /// The `timestamp` attribute (the caller's clock; Cobertura tools write seconds or milliseconds).
     pub timestamp: u64,
-    /// Written as the one `<source>`; paths under it are written relative to it.
+    /// Written as the one `<source>`; paths under it are written relative to it. Readers join relative
+    /// filenames to it, so a relative path not under it would not read back as itself: give a root
+    /// only for reports whose paths are absolute (or all under it).
     pub source_root: Option<String>,
     /// The `version` attribute.
     pub version: String,

@@ -1,7 +1,7 @@
 //! JaCoCo XML (report DTD 1.0/1.1, Kover's JaCoCo-compatible reports, gcovr's JaCoCo writer): streaming parser.
 //!
 //! The reading rules (paths, line status, branches, methods attributed to source files) are
-//! documented in [`parse`].
+//! documented in the `parse` submodule.
 
 use std::io::BufRead;
 

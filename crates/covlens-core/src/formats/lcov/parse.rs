@@ -15,9 +15,11 @@
 //!   lcov 2.2 `FNL` leaders and `FNA` aliases give one function per alias, at its leader's lines;
 //! - the `U` (unreachable) prefix of `MCDC` has no place in the model: it is dropped with one note.
 //!
-//! Hot path: `DA` and plain `BRDA` lines are parsed straight from the input bytes, without finding the
-//! line end first; the only allocations are paths, names and checksums, and each record's vectors,
-//! copied once at exact size out of buffers the parser reuses.
+//! Hot path: plain `DA`, `BRDA`, `FN` and `FNDA` lines are parsed straight from the input bytes (`DA` and
+//! `BRDA` without even finding the line end first); anything unusual on such a line falls back to the
+//! general path, which reads it the same way (a test checks both agree). The only allocations are paths,
+//! names and checksums, and each record's vectors, copied once at exact size out of buffers the parser
+//! reuses.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, ErrorKind};
@@ -209,16 +211,18 @@ fn is_blank(b: u8) -> bool {
 /// which it beats eight-bytes-at-a-time conversion (measured).
 #[inline(always)]
 fn leading_digits(s: &[u8]) -> (u64, usize) {
-    let s = &s[..s.len().min(19)];
     let mut v: u64 = 0;
-    for (i, &b) in s.iter().enumerate() {
-        let d = b.wrapping_sub(b'0');
+    let mut i = 0;
+    let n = s.len().min(19);
+    while i < n {
+        let d = s[i].wrapping_sub(b'0');
         if d > 9 {
-            return (v, i);
+            break;
         }
         v = v * 10 + u64::from(d);
+        i += 1;
     }
-    (v, s.len())
+    (v, i)
 }
 
 /// The bytes of a line end at `s[i]`: `\n`, `\r\n` or the end of the input. Returns how many bytes the line
