@@ -84,30 +84,31 @@ COVLENS=$TARGET/release/covlens
 SCAN=$TARGET/release/lcov-scan
 
 # ---------------------------------------------------------------- measuring
-RESULTS=$WORK/results.tsv # job, tool, median seconds, max RSS KiB, runs
+RESULTS=$WORK/results.tsv # job, tool, median wall seconds, max RSS KiB, runs, CPU seconds
 : > "$RESULTS"
 NOTES=()
 FAILED=0
 
-# measure JOB TOOL RUNS COMMAND: one run under /usr/bin/time (max RSS; the warm-up), then the median wall
-# time of RUNS runs by hyperfine (with RUNS 1, or without hyperfine, the time of that one run).
+# measure JOB TOOL RUNS COMMAND: one run under /usr/bin/time (max RSS; the warm-up), then RUNS runs by
+# hyperfine: median wall time and mean CPU time (user + sys; steadier than wall time on a shared
+# machine). With RUNS 1, or without hyperfine, the figures of that one run.
 measure() {
-  local job=$1 tool=$2 runs=$3 cmd=$4 median rss timing
-  log "$job: $tool ($runs run(s)): $cmd"
+  local job=$1 tool=$2 runs=$3 cmd=$4 median cpu rss timing
+  log "$job: $tool ($runs run(s)): ${cmd:0:150}$([ ${#cmd} -gt 150 ] && echo ...)"
   timing=$WORK/time.txt
-  if ! /usr/bin/time -f '%e %M' -o "$timing" bash -c "$cmd"; then
+  if ! /usr/bin/time -f '%e %M %U %S' -o "$timing" bash -c "$cmd"; then
     NOTES+=("$job: $tool FAILED (exit status not 0): $cmd")
     FAILED=1
     return 0
   fi
-  median=$(tail -n 1 "$timing" | awk '{print $1}')
-  rss=$(tail -n 1 "$timing" | awk '{print $2}')
+  read -r median rss user sys < <(tail -n 1 "$timing")
+  cpu=$(python3 -c "print('%.3f' % ($user + $sys))")
   if [ "$runs" -gt 1 ] && have hyperfine; then
     # The run above was the warm-up.
     hyperfine --warmup 0 --runs "$runs" --style none --export-json "$WORK/hf.json" "$cmd" >&2
-    median=$(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$WORK/hf.json")
+    read -r median cpu < <(python3 -c 'import json,sys; r = json.load(open(sys.argv[1]))["results"][0]; print("%.3f %.3f" % (r["median"], r["user"] + r["system"]))' "$WORK/hf.json")
   fi
-  printf '%s\t%s\t%s\t%s\t%s\n' "$job" "$tool" "$median" "$rss" "$runs" >> "$RESULTS"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$tool" "$median" "$rss" "$runs" "$cpu" >> "$RESULTS"
 }
 
 # totals FILE...: "lines H/F, functions H/F, branches H/F" of covlens' summary of the files.
@@ -189,16 +190,25 @@ python3 - "$RESULTS" "$OUT" "$RUNS" "${NOTES[@]+"${NOTES[@]}"}" <<'EOF'
 import sys, platform, datetime
 results, out, runs, notes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
 rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
-lines = [f"# covlens vs peers ({datetime.date.today()}, {platform.node()}, warm page cache; "
-         f"median of {runs} runs after a warm-up, single run for the slow peers)", ""]
+import os
+lines = [f"# covlens vs peers ({datetime.date.today()}, {platform.node()}, {os.cpu_count()} cores, warm page cache; "
+         f"median of {runs} runs after a warm-up, single run for the slow peers)", "",
+         "Ratios are peer / covlens: above 1, covlens is faster. Wall time counts covlens' use of every core "
+         "(it parses inputs on worker threads); CPU time does not and is steadier on a busy machine.", ""]
 for job in dict.fromkeys(r[0] for r in rows):
     jr = [r for r in rows if r[0] == job]
-    base = next((float(r[2]) for r in jr if r[1].startswith("covlens")), None)
-    lines += [f"## {job}", "", "| tool | median (s) | max RSS (MiB) | runs | time vs covlens |",
-              "|---|---:|---:|---:|---:|"]
-    for _, tool, med, rss, n in jr:
-        ratio = "1" if tool.startswith("covlens") else (f"{float(med) / base:.2f}x" if base else "n/a")
-        lines.append(f"| {tool} | {float(med):.3f} | {int(rss) / 1024:.0f} | {n} | {ratio} |")
+    base = next((r for r in jr if r[1].startswith("covlens")), None)
+    lines += [f"## {job}", "", "| tool | median wall (s) | CPU user+sys (s) | max RSS (MiB) | runs "
+              "| wall vs covlens | CPU vs covlens |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for _, tool, med, rss, n, cpu in jr:
+        if tool.startswith("covlens"):
+            rw = rc = "1"
+        elif base:
+            rw = f"{float(med) / float(base[2]):.2f}x"
+            rc = f"{float(cpu) / float(base[5]):.2f}x"
+        else:
+            rw = rc = "n/a"
+        lines.append(f"| {tool} | {float(med):.3f} | {float(cpu):.3f} | {int(rss) / 1024:.0f} | {n} | {rw} | {rc} |")
     lines.append("")
 if notes:
     lines += ["## checks and notes", ""] + [f"- {n}" for n in notes] + [""]

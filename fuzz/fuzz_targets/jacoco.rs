@@ -12,9 +12,13 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for fc in first.report.files.values() {
-        fc.check_invariants().expect("parsed file breaks the model invariants");
+        fc.check_invariants()
+            .expect("parsed file breaks the model invariants");
     }
     let streamed = parse_read(Format::Jacoco, BufReader::with_capacity(7, data), &options)
         .expect("streaming entry failed where the slice entry succeeded");
-    assert_eq!(streamed.report, first.report, "slice and streaming entries disagree");
+    assert_eq!(
+        streamed.report, first.report,
+        "slice and streaming entries disagree"
+    );
 });

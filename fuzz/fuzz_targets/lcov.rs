@@ -41,23 +41,35 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for fc in first.report.files.values() {
-        fc.check_invariants().expect("parsed file breaks the model invariants");
+        fc.check_invariants()
+            .expect("parsed file breaks the model invariants");
     }
     // The streaming entry, through a tiny buffer so records straddle refills, reads the same report.
     let streamed = parse_read(Format::Lcov, BufReader::with_capacity(7, data), &options)
         .expect("streaming entry failed where the slice entry succeeded");
-    assert_eq!(streamed.report, first.report, "slice and streaming entries disagree");
+    assert_eq!(
+        streamed.report, first.report,
+        "slice and streaming entries disagree"
+    );
     assert_eq!(
         streamed.diagnostics, first.diagnostics,
         "slice and streaming diagnostics differ"
     );
     // Our own output reads back as the same report.
     let text = lcov::write_to_vec(&first.report);
-    let second = parse_bytes_as(Format::Lcov, &text, &options).expect("written LCOV does not parse");
+    let second =
+        parse_bytes_as(Format::Lcov, &text, &options).expect("written LCOV does not parse");
     if expressible(&first.report) {
-        assert_eq!(second.report, first.report, "LCOV round trip changed the report");
+        assert_eq!(
+            second.report, first.report,
+            "LCOV round trip changed the report"
+        );
     }
     let again = lcov::write_to_vec(&second.report);
-    let third = parse_bytes_as(Format::Lcov, &again, &options).expect("rewritten LCOV does not parse");
-    assert_eq!(third.report, second.report, "second LCOV round trip changed the report");
+    let third =
+        parse_bytes_as(Format::Lcov, &again, &options).expect("rewritten LCOV does not parse");
+    assert_eq!(
+        third.report, second.report,
+        "second LCOV round trip changed the report"
+    );
 });

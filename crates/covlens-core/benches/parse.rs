@@ -1,4 +1,4 @@
-//! Parse throughput (bytes/s) of the LCOV, Cobertura and JaCoCo parsers, slice and streaming entries, over generated inputs and, when `COVLENS_BENCH_DATA` names the shared dataset folder, over its files.
+//! Parse throughput (bytes/s) of the LCOV, Cobertura, JaCoCo, Go coverprofile, coverage.py JSON, gcov text and JSON, gcovr JSON, llvm-cov JSON and Codecov JSON parsers, slice and streaming entries, over generated inputs and, when `COVLENS_BENCH_DATA` names the shared dataset folder, over its files.
 //!
 //! `cargo bench -p covlens-core --bench parse` runs the generated inputs (a few MB each, about a
 //! minute in all); `COVLENS_BENCH_DATA=/tmp/covbench cargo bench -p covlens-core --bench parse` adds
@@ -47,15 +47,27 @@ fn bench_input(c: &mut Criterion, format: Format, name: &str, bytes: &[u8]) {
 
 fn generated(c: &mut Criterion) {
     type Render = fn(&[common::GenFile]) -> Vec<u8>;
-    let cases: [(Format, Render); 3] = [
+    let cases: [(Format, Render); 10] = [
         (Format::Lcov, common::lcov),
         (Format::Cobertura, common::cobertura),
         (Format::Jacoco, common::jacoco),
+        (Format::Go, common::go),
+        (Format::CoveragepyJson, common::coveragepy_json),
+        (Format::GcovText, common::gcc_llvm::gcov_text),
+        (Format::GcovJson, common::gcc_llvm::gcov_json),
+        (Format::GcovrJson, common::gcc_llvm::gcovr_json),
+        (Format::LlvmCovJson, common::gcc_llvm::llvm_cov_json),
+        (Format::Codecov, common::gcc_llvm::codecov_json),
     ];
     for (format, render) in cases {
         let files = common::files_for_size(GENERATED_BYTES, render);
         let bytes = render(&common::gen_run(files, 1));
-        bench_input(c, format, &format!("generated_{}MB", bytes.len() >> 20), &bytes);
+        bench_input(
+            c,
+            format,
+            &format!("generated_{}MB", bytes.len() >> 20),
+            &bytes,
+        );
     }
 }
 

@@ -6,11 +6,29 @@ pub enum Format {
     Lcov,
     Cobertura,
     Jacoco,
+    CoveragepyJson,
+    Go,
+    GcovText,
+    GcovJson,
+    LlvmCovJson,
+    GcovrJson,
+    Codecov,
 }
 
 impl Format {
     /// Every format, in a fixed order.
-    pub const ALL: [Format; 3] = [Format::Lcov, Format::Cobertura, Format::Jacoco];
+    pub const ALL: [Format; 10] = [
+        Format::Lcov,
+        Format::Cobertura,
+        Format::Jacoco,
+        Format::CoveragepyJson,
+        Format::Go,
+        Format::GcovText,
+        Format::GcovJson,
+        Format::LlvmCovJson,
+        Format::GcovrJson,
+        Format::Codecov,
+    ];
 
     /// A short stable id, used on the command line (`--format lcov`) and in JSON.
     pub fn id(self) -> &'static str {
@@ -18,6 +36,13 @@ impl Format {
             Format::Lcov => "lcov",
             Format::Cobertura => "cobertura",
             Format::Jacoco => "jacoco",
+            Format::CoveragepyJson => "coveragepy-json",
+            Format::Go => "go",
+            Format::GcovText => "gcov-text",
+            Format::GcovJson => "gcov-json",
+            Format::LlvmCovJson => "llvm-cov-json",
+            Format::GcovrJson => "gcovr-json",
+            Format::Codecov => "codecov",
         }
     }
 
@@ -27,6 +52,13 @@ impl Format {
             Format::Lcov => "LCOV",
             Format::Cobertura => "Cobertura XML",
             Format::Jacoco => "JaCoCo XML",
+            Format::CoveragepyJson => "coverage.py JSON",
+            Format::Go => "Go coverprofile",
+            Format::GcovText => "gcov text",
+            Format::GcovJson => "gcov JSON",
+            Format::LlvmCovJson => "llvm-cov export JSON",
+            Format::GcovrJson => "gcovr JSON",
+            Format::Codecov => "Codecov JSON",
         }
     }
 
@@ -48,8 +80,17 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     let head = strip_bom(&head[..head.len().min(SNIFF_LEN)]);
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
+    if trimmed.starts_with('{') && detect_coveragepy_json(trimmed) {
+        return Some(Format::CoveragepyJson);
+    }
+    if trimmed.starts_with("mode:") {
+        return detect_go(trimmed);
+    }
     if trimmed.starts_with('<') {
         return detect_xml(trimmed);
+    }
+    if let Some(f) = detect_gcc_llvm_codecov(trimmed) {
+        return Some(f);
     }
     detect_lcov(trimmed)
 }
@@ -94,6 +135,101 @@ fn detect_xml(text: &str) -> Option<Format> {
             _ => None,
         };
     }
+}
+
+/// coverage.py's `coverage json`: an object whose file entries have `executed_lines` (format 3), or
+/// whose `meta` has coverage.py's `show_contexts` flag (when a huge first entry hides the lists).
+fn detect_coveragepy_json(text: &str) -> bool {
+    text.contains("\"executed_lines\"")
+        || text.contains("\"missing_lines\"")
+        || (text.contains("\"meta\"") && text.contains("\"show_contexts\""))
+}
+
+/// A Go coverprofile: `mode: set|count|atomic` on the first line.
+fn detect_go(text: &str) -> Option<Format> {
+    let first = text.lines().next()?;
+    let mode = first.strip_prefix("mode:")?.trim();
+    matches!(mode, "set" | "count" | "atomic").then_some(Format::Go)
+}
+
+/// gcov text (classic and intermediate), gcov JSON, gcovr JSON, llvm-cov export JSON, Codecov JSON.
+fn detect_gcc_llvm_codecov(text: &str) -> Option<Format> {
+    if text.starts_with('{') {
+        // Keys as the tools write them; whitespace between tokens does not matter.
+        let compact: String = text
+            .chars()
+            .filter(|c| !c.is_ascii_whitespace())
+            .take(4096)
+            .collect();
+        if text.contains("\"gcovr/format_version\"") {
+            return Some(Format::GcovrJson);
+        }
+        if text.contains("\"gcc_version\"") && text.contains("\"files\"") {
+            return Some(Format::GcovJson);
+        }
+        if text.contains("\"llvm.coverage.json.export\"")
+            || (compact.starts_with("{\"data\":[{\"")
+                && (compact.contains("\"segments\":") || compact.contains("\"filename\":")))
+        {
+            return Some(Format::LlvmCovJson);
+        }
+        return detect_codecov(&compact).then_some(Format::Codecov);
+    }
+    let first = text.lines().next()?.trim_end();
+    // Intermediate text: `version:` and `file:` lines, then `function:`, `lcount:`, `branch:` lines.
+    if first.starts_with("file:") || first.starts_with("version:") {
+        return text
+            .lines()
+            .skip(1)
+            .find(|l| !l.trim().is_empty())
+            .filter(|l| {
+                ["file:", "function:", "lcount:", "branch:"]
+                    .iter()
+                    .any(|k| l.starts_with(k))
+            })
+            .map(|_| Format::GcovText);
+    }
+    // Classic text: `<count>:<line>:`, the count `-`, `#####`, `=====` or a number (maybe with `*`).
+    let (count, rest) = first.split_once(':')?;
+    let count = count.trim().trim_end_matches('*');
+    let count_ok = matches!(count, "-" | "#####" | "=====")
+        || (!count.is_empty() && count.bytes().all(|b| b.is_ascii_digit()));
+    let (line, _) = rest.split_once(':')?;
+    let line = line.trim();
+    (count_ok && !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(Format::GcovText)
+}
+
+/// `{"coverage":{"<path>":{"<digits>":` or `{"coverage":{"<path>":[` (whitespace removed).
+fn detect_codecov(compact: &str) -> bool {
+    let Some(rest) = compact.strip_prefix("{\"coverage\":{\"") else {
+        return false;
+    };
+    // Skip the path string.
+    let mut escaped = false;
+    let mut end = None;
+    for (i, c) in rest.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => {
+                end = Some(i);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let Some(end) = end else { return false };
+    let after = &rest[end + 1..];
+    let Some(value) = after.strip_prefix(':') else {
+        return false;
+    };
+    if value.starts_with('[') || value.starts_with("{}") {
+        return true;
+    }
+    value
+        .strip_prefix("{\"")
+        .is_some_and(|v| v.starts_with(|c: char| c.is_ascii_digit()))
 }
 
 fn detect_lcov(text: &str) -> Option<Format> {

@@ -3,6 +3,7 @@
 //! Bytes → [`load::parse_bytes`] / [`load::parse_read`] (format detected from content) → [`Report`]
 //! per input → [`ShardSet`] (provenance) → merged [`Report`] → [`Totals`] and writers.
 
+pub mod container;
 pub mod detect;
 pub mod diag;
 pub mod formats;
@@ -19,7 +20,7 @@ pub use load::{parse_bytes, parse_bytes_as, parse_read, Loaded};
 pub use merge::{merge_reports, merge_reports_owned, ReportBuilder};
 pub use model::{
     Branch, BranchId, BranchIdentity, BranchName, Fidelity, FileCoverage, FileRecord, Function,
-    Line, LineHit, McdcCondition, Measure, Report,
+    Line, LineHit, McdcCondition, Measure, Report, StatementBlock,
 };
 pub use shards::{Shard, ShardId, ShardSet};
 pub use totals::{directory_totals, Counter, Totals};

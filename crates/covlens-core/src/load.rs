@@ -2,6 +2,7 @@
 
 use std::io::BufRead;
 
+use crate::container::{self, Limits};
 use crate::detect::{detect, Format};
 use crate::diag::{Diagnostic, ParseError};
 use crate::formats::{self, ParseOptions};
@@ -23,34 +24,73 @@ fn unknown_format() -> ParseError {
     ParseError::new(
         None,
         None,
-        "unrecognised content: not LCOV, Cobertura XML or JaCoCo XML (formats are detected from content, not file names)",
+        "unrecognised content: not a coverage format covlens reads (formats are detected from content, not file names)",
     )
 }
 
-/// Detects the format of `input` and parses it.
+/// Detects the format of `input` and parses it; a gzip input is decompressed first (within
+/// [`Limits::DEFAULT`]) and the format of its content detected.
 pub fn parse_bytes(input: &[u8], options: &ParseOptions) -> Result<Loaded, ParseError> {
+    if container::is_gzip(input) {
+        let inner = container::gunzip(input, &Limits::DEFAULT)?;
+        let format = detect(&inner).ok_or_else(unknown_format)?;
+        return parse_plain_bytes(format, &inner, options);
+    }
     let format = detect(input).ok_or_else(unknown_format)?;
-    parse_bytes_as(format, input, options)
+    parse_plain_bytes(format, input, options)
 }
 
-/// Parses `input` as `format`.
+/// Parses `input` as `format` (a gzip input is decompressed first).
 pub fn parse_bytes_as(
     format: Format,
     input: &[u8],
     options: &ParseOptions,
 ) -> Result<Loaded, ParseError> {
-    let mut builder = ReportBuilder::new(formats::fidelity(format));
+    if container::is_gzip(input) {
+        let inner = container::gunzip(input, &Limits::DEFAULT)?;
+        return parse_plain_bytes(format, &inner, options);
+    }
+    parse_plain_bytes(format, input, options)
+}
+
+fn parse_plain_bytes(
+    format: Format,
+    input: &[u8],
+    options: &ParseOptions,
+) -> Result<Loaded, ParseError> {
+    let mut builder = ReportBuilder::new(formats::fidelity_of_input(format, input));
     let diagnostics = formats::parse_slice(format, input, options, &mut |r| builder.push(r))?;
     Ok(finish(format, builder, diagnostics))
 }
 
-/// Parses a stream as `format` in bounded memory (beyond the report itself).
+/// Parses a stream as `format` in bounded memory (beyond the report itself); a gzip stream is
+/// decompressed on the way, within [`Limits::DEFAULT`] (to detect the format inside a gzip stream from
+/// its head, see [`container::gunzip_prefix`]).
 pub fn parse_read<R: BufRead>(
     format: Format,
-    input: R,
+    mut input: R,
     options: &ParseOptions,
 ) -> Result<Loaded, ParseError> {
-    let mut builder = ReportBuilder::new(formats::fidelity(format));
+    // A read error here is met again, and reported, by the parser.
+    if matches!(input.fill_buf(), Ok(head) if container::is_gzip(head)) {
+        let reader = std::io::BufReader::with_capacity(
+            64 << 10,
+            container::GunzipReader::new(input, Limits::DEFAULT),
+        );
+        return parse_plain_read(format, reader, options);
+    }
+    parse_plain_read(format, input, options)
+}
+
+fn parse_plain_read<R: BufRead>(
+    format: Format,
+    mut input: R,
+    options: &ParseOptions,
+) -> Result<Loaded, ParseError> {
+    // A Go profile's first line says its fidelity (`mode: set`): it is read ahead, then parsed first.
+    let head = formats::read_fidelity_head(format, &mut input);
+    let mut builder = ReportBuilder::new(formats::fidelity_of_input(format, &head));
+    let input = std::io::Read::chain(std::io::Cursor::new(head), input);
     let diagnostics = formats::parse_reader(format, input, options, &mut |r| builder.push(r))?;
     Ok(finish(format, builder, diagnostics))
 }

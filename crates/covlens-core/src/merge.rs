@@ -8,6 +8,9 @@
 //!   keeps the smaller line and is reported; the end line is the larger known one;
 //! - MC/DC conditions: matched by (line, group size, index, sense, expression), summed;
 //! - line checksums and `VER`: kept; a disagreement is a conflict, reported, the first value kept;
+//! - statement blocks (Go): matched by position (start, start column, end, end column), hits summed; a
+//!   differing statement count is a conflict that keeps the larger count and is reported (`go tool
+//!   cover` rejects such profiles outright);
 //! - boolean inputs (JaCoCo lines, Cobertura condition-coverage) store 1 for "covered", so sums stay
 //!   right about covered / not covered and counts become lower bounds ([`crate::Measure::Boolean`]).
 //!
@@ -17,7 +20,9 @@
 use std::cmp::Ordering;
 
 use crate::diag::Diagnostic;
-use crate::model::{Branch, FileCoverage, FileRecord, Function, LineHit, McdcCondition, Report};
+use crate::model::{
+    Branch, FileCoverage, FileRecord, Function, LineHit, McdcCondition, Report, StatementBlock,
+};
 
 /// What a merge had to resolve; the caller turns it into diagnostics naming the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,6 +35,8 @@ pub struct MergeIssues {
     pub checksum_mismatch: Vec<u32>,
     /// Both sides named a different source version.
     pub version_mismatch: Option<(String, String)>,
+    /// Statement blocks at the same position whose statement counts differed (start line, both counts).
+    pub statements_mismatch: Vec<(u32, u32, u32)>,
 }
 
 impl MergeIssues {
@@ -38,6 +45,7 @@ impl MergeIssues {
             && self.function_moved.is_empty()
             && self.checksum_mismatch.is_empty()
             && self.version_mismatch.is_none()
+            && self.statements_mismatch.is_empty()
     }
 
     /// Diagnostics naming `path`.
@@ -81,6 +89,13 @@ impl MergeIssues {
             out.push(Diagnostic::warning(
                 None,
                 format!("{path}: source version `{a}` in one input and `{b}` in another"),
+            ));
+        }
+        for (line, a, b) in &self.statements_mismatch {
+            let (lo, hi) = (a.min(b), a.max(b));
+            out.push(Diagnostic::warning(
+                None,
+                format!("{path}: the block at line {line} has {lo} statement(s) in one record and {hi} in another; kept {hi}"),
             ));
         }
         out
@@ -162,6 +177,16 @@ fn combine_function(x: &mut Function, y: &Function, issues: &mut MergeIssues) {
     };
 }
 
+fn combine_statements(x: &mut StatementBlock, y: &StatementBlock, issues: &mut MergeIssues) {
+    x.hits = add(x.hits, y.hits, issues);
+    if x.statements != y.statements {
+        issues
+            .statements_mismatch
+            .push((x.start.get(), x.statements, y.statements));
+        x.statements = x.statements.max(y.statements);
+    }
+}
+
 /// Merges `other` into `into`; both must be normalised (see [`normalize`]).
 pub fn merge_file(into: &mut FileCoverage, other: &FileCoverage, issues: &mut MergeIssues) {
     merge_sorted(
@@ -201,6 +226,12 @@ pub fn merge_file(into: &mut FileCoverage, other: &FileCoverage, issues: &mut Me
                 }
             }
         },
+    );
+    merge_sorted(
+        &mut into.statements,
+        &other.statements,
+        |x, y| x.key().cmp(&y.key()),
+        |x, y| combine_statements(x, y, issues),
     );
     match (&mut into.version, &other.version) {
         (Some(a), Some(b)) if a != b => {
@@ -263,6 +294,14 @@ pub fn normalize(fc: &mut FileCoverage, issues: &mut MergeIssues) {
             &mut fc.mcdc,
             |a: &McdcCondition, b| a.key() == b.key(),
             |a, b| a.taken = add(a.taken, b.taken, issues),
+        );
+    }
+    if !fc.statements.windows(2).all(|w| w[0].key() < w[1].key()) {
+        fc.statements.sort_by_key(StatementBlock::key);
+        dedup(
+            &mut fc.statements,
+            |a: &StatementBlock, b| a.key() == b.key(),
+            |a, b| combine_statements(a, &b, issues),
         );
     }
     if !fc.line_checksums.windows(2).all(|w| w[0].0 < w[1].0) {

@@ -206,6 +206,26 @@ impl McdcCondition {
     }
 }
 
+/// One Go coverage block (a coverprofile record): a run of `statements` statements between two
+/// 1-based (line, byte column) positions, executed `hits` times (`set` mode: 0 or 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StatementBlock {
+    pub start: Line,
+    pub start_col: u32,
+    pub end: Line,
+    pub end_col: u32,
+    /// Statements in the block (may be 0).
+    pub statements: u32,
+    pub hits: u64,
+}
+
+impl StatementBlock {
+    /// The sort and merge key: the block's position (start, start column, end, end column).
+    pub fn key(&self) -> (Line, u32, Line, u32) {
+        (self.start, self.start_col, self.end, self.end_col)
+    }
+}
+
 /// Coverage of one source file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct FileCoverage {
@@ -221,6 +241,9 @@ pub struct FileCoverage {
     pub line_checksums: Vec<(Line, Box<str>)>,
     /// A version id of the source (LCOV `VER`), where given.
     pub version: Option<String>,
+    /// Statement blocks (Go coverprofiles: statements are Go's unit), sorted by
+    /// [`StatementBlock::key`], each once. Empty for formats without them.
+    pub statements: Vec<StatementBlock>,
 }
 
 impl FileCoverage {
@@ -230,6 +253,7 @@ impl FileCoverage {
             && self.branches.is_empty()
             && self.functions.is_empty()
             && self.mcdc.is_empty()
+            && self.statements.is_empty()
     }
 
     /// Hits of `line`, if the line is coverable.
@@ -270,6 +294,7 @@ impl FileCoverage {
             "mcdc",
         )?;
         strictly_sorted(&self.line_checksums, |c| c.0, "line checksums")?;
+        strictly_sorted(&self.statements, StatementBlock::key, "statements")?;
         Ok(())
     }
 }

@@ -1,4 +1,4 @@
-//! Totals: found and hit counts of lines, branches and functions per file, per directory and overall.
+//! Totals: found and hit counts of lines, branches, functions and (Go) statements per file, per directory and overall.
 
 use std::collections::BTreeMap;
 
@@ -28,6 +28,9 @@ pub struct Totals {
     pub lines: Counter,
     pub branches: Counter,
     pub functions: Counter,
+    /// Statements of [`crate::StatementBlock`]s (Go): found = the sum of the blocks' statement counts,
+    /// hit = the sum over blocks executed at least once, as `go test -cover` counts. Zero for other formats.
+    pub statements: Counter,
 }
 
 impl Totals {
@@ -35,6 +38,7 @@ impl Totals {
         self.lines.add(other.lines);
         self.branches.add(other.branches);
         self.functions.add(other.functions);
+        self.statements.add(other.statements);
     }
 
     /// A file's totals: a line is hit when its count is above zero; a branch when taken above zero
@@ -56,10 +60,19 @@ impl Totals {
             found: fc.functions.len() as u64,
             hit: fc.functions.iter().filter(|f| f.hits > 0).count() as u64,
         };
+        let mut statements = Counter::default();
+        for b in &fc.statements {
+            let n = u64::from(b.statements);
+            statements.found += n;
+            if b.hits > 0 {
+                statements.hit += n;
+            }
+        }
         Totals {
             lines,
             branches,
             functions,
+            statements,
         }
     }
 

@@ -700,6 +700,7 @@ fn sample_report() -> Report {
                 ],
                 line_checksums: vec![(line(3), "d41d8c".into())],
                 version: Some("v1".into()),
+                statements: Vec::new(),
             },
         ),
         (
@@ -847,6 +848,7 @@ fn file_coverage() -> impl Strategy<Value = FileCoverage> {
                 )
                 .collect(),
             version,
+            statements: Vec::new(),
         })
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use covlens_core::merge::{merge_file, normalize, MergeIssues};
 use covlens_core::{
     merge_reports, Branch, BranchId, BranchName, Fidelity, FileCoverage, FileRecord, Function, Line, LineHit,
-    Measure, Report, ReportBuilder, Totals,
+    Measure, Report, ReportBuilder, StatementBlock, Totals,
 };
 use proptest::prelude::*;
 
@@ -25,8 +25,11 @@ fn file_coverage() -> impl Strategy<Value = FileCoverage> {
         prop::collection::btree_map((1u32..40, 0u32..2, 0u32..3), prop::option::of(count()), 0..8),
         prop::collection::btree_map(0u8..5, (1u32..40, prop::option::of(1u32..60), count()), 0..4),
         prop::collection::btree_map(1u32..40, 0u8..3, 0..3),
+        // Go statement blocks: (start line, start column, line span, end column) → (statements, hits);
+        // statement counts differ between sides sometimes, so the conflict rule is exercised too.
+        prop::collection::btree_map((1u32..40, 1u32..3, 0u32..3, 1u32..3), (0u32..3, count()), 0..4),
     )
-        .prop_map(|(lines, branches, functions, sums)| FileCoverage {
+        .prop_map(|(lines, branches, functions, sums, blocks)| FileCoverage {
             lines: lines.into_iter().map(|(l, hits)| LineHit { line: line(l), hits }).collect(),
             branches: branches
                 .into_iter()
@@ -48,6 +51,17 @@ fn file_coverage() -> impl Strategy<Value = FileCoverage> {
             mcdc: Vec::new(),
             line_checksums: sums.into_iter().map(|(l, s)| (line(l), format!("c{s}").into())).collect(),
             version: None,
+            statements: blocks
+                .into_iter()
+                .map(|((l, c, span, ec), (statements, hits))| StatementBlock {
+                    start: line(l),
+                    start_col: c,
+                    end: line(l + span),
+                    end_col: ec,
+                    statements,
+                    hits,
+                })
+                .collect(),
         })
 }
 
@@ -116,6 +130,7 @@ proptest! {
             raw.branches.extend(fc.branches.iter().rev().cloned());
             raw.functions.extend(fc.functions.iter().cloned());
             raw.line_checksums.extend(fc.line_checksums.iter().cloned());
+            raw.statements.extend(fc.statements.iter().rev().cloned());
         }
         normalize(&mut raw, &mut MergeIssues::default());
         let mut expected = a.clone();

@@ -8,13 +8,15 @@
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{File, FileList, HtmlInputElement};
+use web_sys::{File, FileList, HtmlInputElement, UrlSearchParams};
 
 use crate::bridge::Bridge;
-use crate::protocol::{Count, FileRow, LoadError, Progress, Request, Response, ShardRow, Summary, View};
+use crate::protocol::{
+    Count, FileRow, LoadError, Progress, Request, Response, ShardRow, Summary, View,
+};
 use crate::view::{
-    bar_width, format_bytes, format_fraction, format_percent, plural, progress_fraction,
-    progress_text, split_path, sum_rows, visible_rows, Level, Sort, SortKey,
+    bar_width, format_bytes, format_fraction, format_percent, formats_sentence, plural,
+    progress_fraction, progress_text, split_path, sum_rows, visible_rows, Level, Sort, SortKey,
 };
 
 /// Mounts the page on `<body>`.
@@ -23,6 +25,52 @@ pub fn mount() {
         web_sys::console::error_1(&format!("covlens: {info}").into());
     }));
     leptos::mount::mount_to_body(App);
+}
+
+/// The sort and filter named in the page's URL.
+fn read_url_state() -> (Sort, String) {
+    let params = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|q| UrlSearchParams::new_with_str(&q).ok());
+    let Some(params) = params else {
+        return (Sort::default(), String::new());
+    };
+    let sort = params
+        .get("sort")
+        .and_then(|p| Sort::from_param(&p))
+        .unwrap_or_default();
+    (sort, params.get("q").unwrap_or_default())
+}
+
+/// Puts the sort and filter in the URL without adding a history entry; defaults are left out.
+fn write_url_state(sort: Sort, filter: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(params) = UrlSearchParams::new() else {
+        return;
+    };
+    if sort != Sort::default() {
+        params.append("sort", &sort.to_param());
+    }
+    if !filter.is_empty() {
+        params.append("q", filter);
+    }
+    let query = String::from(params.to_string());
+    let location = window.location();
+    let path = location.pathname().unwrap_or_default();
+    let hash = location.hash().unwrap_or_default();
+    let url = if query.is_empty() {
+        format!("{path}{hash}")
+    } else {
+        format!("{path}?{query}{hash}")
+    };
+    let current = format!("{path}{}{hash}", location.search().unwrap_or_default());
+    if url != current {
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
 }
 
 fn files_of(list: Option<FileList>) -> Vec<File> {
@@ -39,8 +87,11 @@ pub fn App() -> impl IntoView {
     let pending = RwSignal::new(0u32);
     let failure = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
-    let sort = RwSignal::new(Sort::default());
-    let filter = RwSignal::new(String::new());
+    // Sort and filter live in the URL (`?sort=-lines&q=src/net`), so a reload or a shared link keeps them.
+    let (initial_sort, initial_filter) = read_url_state();
+    let sort = RwSignal::new(initial_sort);
+    let filter = RwSignal::new(initial_filter);
+    Effect::new(move |_| write_url_state(sort.get(), &filter.get()));
 
     let bridge = Bridge::spawn(
         move |resp| match resp {
@@ -74,7 +125,9 @@ pub fn App() -> impl IntoView {
             return;
         }
         let sent = bridge.with_value(|b| {
-            let Some(b) = b else { return Err("the worker is not running".to_string()) };
+            let Some(b) = b else {
+                return Err("the worker is not running".to_string());
+            };
             match request {
                 Request::Load { .. } => b.load(files),
                 other => b.send(&other, &[]),
@@ -105,7 +158,10 @@ pub fn App() -> impl IntoView {
     });
 
     let on_pick = move |e: ev::Event| {
-        let Some(input) = e.target().and_then(|t| t.dyn_into::<HtmlInputElement>().ok()) else {
+        let Some(input) = e
+            .target()
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        else {
             return;
         };
         load(files_of(input.files()));
@@ -173,7 +229,12 @@ pub fn EmptyState() -> impl IntoView {
         <section class="empty">
             <label class="dropzone" for="file-input">
                 <span class="dropzone-title">"Drop coverage reports anywhere on this page"</span>
-                <span class="dropzone-sub">"or click to pick them \u{2014} LCOV, Cobertura XML and JaCoCo XML, detected from content. Several files are merged."</span>
+                <span class="dropzone-sub">
+                    {format!(
+                        "or click to pick them. Formats are detected from content: {}. Several files are merged.",
+                        formats_sentence(),
+                    )}
+                </span>
                 <span class="dropzone-note">"Files are read in your browser; nothing is uploaded."</span>
             </label>
         </section>
@@ -182,12 +243,17 @@ pub fn EmptyState() -> impl IntoView {
 
 /// A progress bar with files and bytes while the worker is busy.
 #[component]
-pub fn LoadingBar(progress: RwSignal<Option<Progress>>, #[prop(into)] busy: Signal<bool>) -> impl IntoView {
+pub fn LoadingBar(
+    progress: RwSignal<Option<Progress>>,
+    #[prop(into)] busy: Signal<bool>,
+) -> impl IntoView {
     view! {
         <Show when=move || busy.get()>
             <div class="loading" data-testid="loading" role="status" aria-live="polite">
                 <div class="loading-text">
-                    {move || progress.get().map(|p| progress_text(&p)).unwrap_or_else(|| "Working\u{2026}".to_string())}
+                    <span class="loading-progress">
+                        {move || progress.get().map(|p| progress_text(&p)).unwrap_or_else(|| "Working\u{2026}".to_string())}
+                    </span>
                     <span class="loading-file">{move || progress.get().map(|p| p.current).unwrap_or_default()}</span>
                 </div>
                 <div class="track">
@@ -221,7 +287,10 @@ pub fn Meter(count: Count, #[prop(into)] what: String) -> impl IntoView {
 /// The three headline numbers of the merged report.
 #[component]
 pub fn SummaryCards(#[prop(into)] summary: Signal<Summary>) -> impl IntoView {
-    let card = move |id: &'static str, label: &'static str, what: &'static str, get: fn(&Summary) -> Count| {
+    let card = move |id: &'static str,
+                     label: &'static str,
+                     what: &'static str,
+                     get: fn(&Summary) -> Count| {
         let count = move || get(&summary.get());
         view! {
             <div
@@ -330,6 +399,7 @@ pub fn ShardItem(shard: ShardRow, on_remove: Callback<u32>) -> impl IntoView {
             <span class="input-meta">
                 {format!("{} \u{b7} {}", plural(shard.files, "file", "files"), format_bytes(shard.bytes))}
             </span>
+            <span class="input-measure">"lines"</span>
             <Meter count=shard.totals.lines what="lines" />
             <button
                 type="button"
@@ -355,7 +425,11 @@ pub fn FileTable(
     let header = move |key: SortKey| {
         let aria = move || {
             let s = sort.get();
-            if s.key == key { s.dir.aria() } else { "none" }
+            if s.key == key {
+                s.dir.aria()
+            } else {
+                "none"
+            }
         };
         view! {
             <th scope="col" class=format!("col-{}", key.id()) aria-sort=aria>

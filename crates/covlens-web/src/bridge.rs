@@ -11,9 +11,8 @@ use web_sys::{ErrorEvent, File, MessageEvent, Worker};
 
 use crate::protocol::{Request, Response};
 
-/// Where Trunk puts the worker's loader (`data-loader-shim` on the worker's `rel="rust"` link),
-/// relative to the page.
-pub const WORKER_URL: &str = "./covlens-worker_loader.js";
+/// The worker's loader script (web/worker-loader.js, copied by Trunk), relative to the page.
+pub const WORKER_URL: &str = "./worker-loader.js";
 
 struct Inner {
     worker: Worker,

@@ -148,7 +148,10 @@ mod tests {
             names: vec!["a.info".into(), "b.xml".into()],
         };
         assert_eq!(Request::decode(&req.encode()).unwrap(), req);
-        assert_eq!(Request::decode(&Request::Clear.encode()).unwrap(), Request::Clear);
+        assert_eq!(
+            Request::decode(&Request::Clear.encode()).unwrap(),
+            Request::Clear
+        );
         let resp = Response::View(View {
             files: vec![FileRow {
                 path: "src/a.rs".into(),
@@ -164,6 +167,8 @@ mod tests {
         });
         // u64 counts survive exactly: JSON is parsed by serde on both ends, never by JS numbers.
         assert_eq!(Response::decode(&resp.encode()).unwrap(), resp);
-        assert!(Request::decode("{").unwrap_err().starts_with("malformed request"));
+        assert!(Request::decode("{")
+            .unwrap_err()
+            .starts_with("malformed request"));
     }
 }

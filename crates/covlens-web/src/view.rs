@@ -89,6 +89,24 @@ impl Default for Sort {
 }
 
 impl Sort {
+    /// The sort as a URL parameter value: the column id, `-` first when descending (`-lines`).
+    pub fn to_param(self) -> String {
+        match self.dir {
+            SortDir::Asc => self.key.id().to_string(),
+            SortDir::Desc => format!("-{}", self.key.id()),
+        }
+    }
+
+    /// Reads [`Sort::to_param`]'s form; `None` for anything else.
+    pub fn from_param(param: &str) -> Option<Sort> {
+        let (dir, id) = match param.strip_prefix('-') {
+            Some(id) => (SortDir::Desc, id),
+            None => (SortDir::Asc, param),
+        };
+        let key = SortKey::ALL.into_iter().find(|k| k.id() == id)?;
+        Some(Sort { key, dir })
+    }
+
     /// The sort after a click on column `key`: the same column flips, another starts at its first direction.
     pub fn clicked(self, key: SortKey) -> Sort {
         if self.key == key {
@@ -331,6 +349,19 @@ pub fn split_path(path: &str) -> (&str, &str) {
     }
 }
 
+/// Every input format the core detects, for people: `LCOV, Cobertura XML and JaCoCo XML`.
+pub fn formats_sentence() -> String {
+    let names: Vec<&str> = covlens_core::Format::ALL
+        .iter()
+        .map(|f| f.display_name())
+        .collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// `3 files`, `1 file`.
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", group_digits(n), if n == 1 { one } else { many })
@@ -464,6 +495,27 @@ mod tests {
     }
 
     #[test]
+    fn sort_round_trips_through_a_url_parameter() {
+        for key in SortKey::ALL {
+            for dir in [SortDir::Asc, SortDir::Desc] {
+                let sort = Sort { key, dir };
+                assert_eq!(Sort::from_param(&sort.to_param()), Some(sort));
+            }
+        }
+        assert_eq!(Sort::default().to_param(), "path");
+        assert_eq!(
+            Sort::from_param("-branches"),
+            Some(Sort {
+                key: SortKey::Branches,
+                dir: SortDir::Desc
+            })
+        );
+        assert_eq!(Sort::from_param("size"), None);
+        assert_eq!(Sort::from_param("--lines"), None);
+        assert_eq!(Sort::from_param(""), None);
+    }
+
+    #[test]
     fn filter_terms_all_match_ignoring_case() {
         let rows = sample();
         assert_eq!(
@@ -509,9 +561,20 @@ mod tests {
             files_total: 1,
             ..Progress::default()
         };
-        assert_eq!(progress_text(&done), "Reading 1 of 1 file \u{b7} 0 B of 0 B");
+        assert_eq!(
+            progress_text(&done),
+            "Reading 1 of 1 file \u{b7} 0 B of 0 B"
+        );
         assert_eq!(progress_fraction(&done), 1.0);
         assert_eq!(progress_fraction(&Progress::default()), 0.0);
+    }
+
+    #[test]
+    fn formats_are_listed_from_the_core() {
+        let s = formats_sentence();
+        assert!(s.starts_with("LCOV, Cobertura XML, JaCoCo XML"), "{s}");
+        let last = covlens_core::Format::ALL.last().unwrap().display_name();
+        assert!(s.ends_with(&format!(" and {last}")), "{s}");
     }
 
     #[test]

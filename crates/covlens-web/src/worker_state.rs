@@ -4,8 +4,8 @@
 use std::io::{BufRead, Cursor, Read};
 
 use covlens_core::{
-    detect::SNIFF_LEN, parse_bytes, parse_read, Loaded, ParseError, ParseOptions, ShardId, ShardSet,
-    Totals,
+    detect::SNIFF_LEN, parse_bytes, parse_read, Loaded, ParseError, ParseOptions, ShardId,
+    ShardSet, Totals,
 };
 
 use crate::protocol::{FileRow, LoadError, ShardRow, View};
@@ -31,7 +31,10 @@ impl Default for WorkerState {
 }
 
 /// Reads a whole input: detects its format from the first bytes, then parses the stream.
-pub fn parse_stream<R: BufRead>(mut input: R, options: &ParseOptions) -> Result<Loaded, ParseError> {
+pub fn parse_stream<R: BufRead>(
+    mut input: R,
+    options: &ParseOptions,
+) -> Result<Loaded, ParseError> {
     let mut head = Vec::with_capacity(SNIFF_LEN);
     (&mut input)
         .take(SNIFF_LEN as u64)
@@ -195,7 +198,9 @@ mod tests {
         assert_eq!(v.errors[0].name, "notes.txt");
         assert_eq!(v.errors[0].bytes, 13);
         assert!(
-            v.errors[0].message.starts_with("notes.txt: failed to read: unrecognised content"),
+            v.errors[0]
+                .message
+                .starts_with("notes.txt: failed to read: unrecognised content"),
             "{}",
             v.errors[0].message
         );
@@ -206,11 +211,137 @@ mod tests {
         assert_eq!(st.view(), View::default());
     }
 
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../../tests/e2e/fixtures/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The browser test's inputs, loaded the way the worker loads them (streamed in small chunks), give
+    /// the numbers the browser test expects; tests/e2e/app.test.mjs explains them line by line.
+    #[test]
+    fn e2e_fixtures_merge_to_the_numbers_the_browser_test_expects() {
+        let mut st = WorkerState::new();
+        for name in [
+            "unit.info",
+            "integration.info",
+            "net-gcovr.xml",
+            "truncated-cobertura.xml",
+        ] {
+            let bytes = fixture(name);
+            let reader =
+                std::io::BufReader::with_capacity(64, ProgressRead::new(&bytes[..], |_| {}));
+            st.load_stream(name, bytes.len() as u64, reader);
+        }
+        let v = st.view();
+        let shards: Vec<_> = v
+            .shards
+            .iter()
+            .map(|s| (s.name.as_str(), s.format.as_str(), s.files))
+            .collect();
+        assert_eq!(
+            shards,
+            [
+                ("unit.info", "lcov", 2),
+                ("integration.info", "lcov", 2),
+                ("net-gcovr.xml", "cobertura", 2)
+            ]
+        );
+        // integration.info has one malformed `DA:12` (no count): a warning, the rest loads.
+        assert_eq!(v.shards[0].diagnostic_count, 0);
+        assert_eq!(
+            v.shards[1].diagnostic_count, 1,
+            "{:?}",
+            v.shards[1].diagnostics
+        );
+        assert!(
+            v.shards[1].diagnostics[0].starts_with("integration.info:"),
+            "{:?}",
+            v.shards[1].diagnostics
+        );
+        assert_eq!(v.errors.len(), 1);
+        assert_eq!(v.errors[0].name, "truncated-cobertura.xml");
+        assert!(
+            v.errors[0]
+                .message
+                .starts_with("truncated-cobertura.xml: failed to parse Cobertura XML"),
+            "{}",
+            v.errors[0].message
+        );
+        let c = |hit, found| crate::protocol::Count { hit, found };
+        let rows: Vec<_> = v
+            .files
+            .iter()
+            .map(|r| {
+                (
+                    r.path.as_str(),
+                    r.totals.lines,
+                    r.totals.branches,
+                    r.totals.functions,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("src/main.c", c(5, 6), c(1, 2), c(1, 1)),
+                ("src/net/http.c", c(4, 6), c(1, 2), c(1, 2)),
+                ("src/net/url.c", c(4, 4), c(2, 4), c(1, 1)),
+                ("src/parser.c", c(8, 9), c(3, 4), c(2, 2)),
+                ("src/util.c", c(4, 4), c(2, 2), c(1, 1)),
+            ]
+        );
+        assert_eq!(
+            v.summary,
+            crate::protocol::Summary {
+                lines: c(25, 29),
+                branches: c(9, 14),
+                functions: c(6, 7)
+            }
+        );
+        // Removing the integration shard leaves unit + Cobertura.
+        assert!(st.remove(v.shards[1].id));
+        let v = st.view();
+        assert_eq!(v.summary.lines, c(4 + 4 + 4 + 4, 9 + 4 + 6 + 4));
+        assert!(!st.remove(99));
+    }
+
+    /// The JaCoCo input of the browser test's drop case: lines 3, 5, 6 of 3, 5, 6, 7, 10 ran (ci > 0);
+    /// line 5 has one of two branches covered; `<init>` and `greet` ran, `unused` did not.
+    #[test]
+    fn e2e_jacoco_fixture_loads_as_the_browser_test_expects() {
+        let mut st = WorkerState::new();
+        st.load_bytes("app-jacoco.xml", &fixture("app-jacoco.xml"));
+        let v = st.view();
+        assert_eq!(v.errors, vec![]);
+        assert_eq!(v.shards[0].format, "jacoco");
+        assert_eq!(
+            v.shards[0].diagnostic_count, 0,
+            "{:?}",
+            v.shards[0].diagnostics
+        );
+        let c = |hit, found| crate::protocol::Count { hit, found };
+        assert_eq!(
+            v.files,
+            vec![FileRow {
+                path: "com/example/App.java".into(),
+                totals: crate::protocol::Summary {
+                    lines: c(3, 5),
+                    branches: c(1, 2),
+                    functions: c(2, 3)
+                }
+            }]
+        );
+    }
+
     #[test]
     fn progress_read_reports_running_totals() {
         let mut seen = Vec::new();
         let data = vec![7u8; 10];
-        let mut r = std::io::BufReader::with_capacity(4, ProgressRead::new(&data[..], |n| seen.push(n)));
+        let mut r =
+            std::io::BufReader::with_capacity(4, ProgressRead::new(&data[..], |n| seen.push(n)));
         let mut out = Vec::new();
         r.read_to_end(&mut out).unwrap();
         drop(r);

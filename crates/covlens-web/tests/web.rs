@@ -86,8 +86,14 @@ async fn file_table_sorts_by_column_and_filters_by_text() {
 
     assert_eq!(row_paths(el), ["lib/c.rs", "src/a.rs", "src/b.rs"]);
     let first = one(el, "[data-testid=file-row]");
-    assert_eq!(cells(&first, "td"), ["lib/c.rs", "33.3%", "75.0%", "\u{2013}"]);
-    assert_eq!(one(el, "[data-testid=file-count]").text_content().unwrap(), "3 files");
+    assert_eq!(
+        cells(&first, "td"),
+        ["lib/c.rs", "33.3%", "75.0%", "\u{2013}"]
+    );
+    assert_eq!(
+        one(el, "[data-testid=file-count]").text_content().unwrap(),
+        "3 files"
+    );
 
     // First click on Lines: worst first; second click flips.
     one(el, "[data-testid=sort-lines]")
@@ -96,7 +102,9 @@ async fn file_table_sorts_by_column_and_filters_by_text() {
     settle().await;
     assert_eq!(row_paths(el), ["lib/c.rs", "src/b.rs", "src/a.rs"]);
     assert_eq!(
-        one(el, "th.col-lines").get_attribute("aria-sort").as_deref(),
+        one(el, "th.col-lines")
+            .get_attribute("aria-sort")
+            .as_deref(),
         Some("ascending")
     );
     one(el, "[data-testid=sort-lines]")
@@ -105,7 +113,9 @@ async fn file_table_sorts_by_column_and_filters_by_text() {
     settle().await;
     assert_eq!(row_paths(el), ["src/a.rs", "src/b.rs", "lib/c.rs"]);
     assert_eq!(
-        one(el, "th.col-lines").get_attribute("aria-sort").as_deref(),
+        one(el, "th.col-lines")
+            .get_attribute("aria-sort")
+            .as_deref(),
         Some("descending")
     );
     assert_eq!(
@@ -162,7 +172,12 @@ async fn summary_cards_expose_exact_counts() {
     };
     assert_eq!(
         attrs("lines"),
-        ("0".into(), "0".into(), "\u{2013}".into(), "card lvl-none".into())
+        (
+            "0".into(),
+            "0".into(),
+            "\u{2013}".into(),
+            "card lvl-none".into()
+        )
     );
 
     summary.set(Summary {
@@ -183,11 +198,21 @@ async fn summary_cards_expose_exact_counts() {
     );
     assert_eq!(
         attrs("branches"),
-        ("3".into(), "4".into(), "75.0%".into(), "card lvl-medium".into())
+        (
+            "3".into(),
+            "4".into(),
+            "75.0%".into(),
+            "card lvl-medium".into()
+        )
     );
     assert_eq!(
         attrs("functions"),
-        ("9".into(), "10".into(), "90.0%".into(), "card lvl-high".into())
+        (
+            "9".into(),
+            "10".into(),
+            "90.0%".into(),
+            "card lvl-high".into()
+        )
     );
     // The bar's length is set through CSSOM (allowed by the page's style-src 'self').
     let fill: HtmlElement = one(el, "[data-testid=summary-branches] .bar-fill").unchecked_into();

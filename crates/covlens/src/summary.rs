@@ -48,15 +48,19 @@ struct FileJson<'a> {
     lines: CounterJson,
     branches: CounterJson,
     functions: CounterJson,
+    statements: CounterJson,
 }
 
-/// The JSON of `summary --json`: the first four keys are the stable contract, the rest are extras.
+/// The JSON of `summary --json`: the first five keys (files, lines, branches, functions, statements)
+/// are the stable contract, the rest are extras.
 #[derive(Serialize)]
 struct SummaryJson<'a> {
     files: u64,
     lines: CounterJson,
     branches: CounterJson,
     functions: CounterJson,
+    /// Go's unit (statements of coverprofile blocks); zeros for formats without statements.
+    statements: CounterJson,
     fidelity: FidelityJson,
     inputs: Vec<InputJson<'a>>,
     /// Files met in directories that are not coverage reports.
@@ -83,6 +87,7 @@ pub fn json(result: &LoadResult, per_file: bool) -> String {
         lines: totals.lines.into(),
         branches: totals.branches.into(),
         functions: totals.functions.into(),
+        statements: totals.statements.into(),
         fidelity: FidelityJson {
             lines: measure(fidelity.lines),
             branches: measure(fidelity.branches),
@@ -122,6 +127,7 @@ pub fn json(result: &LoadResult, per_file: bool) -> String {
                         lines: t.lines.into(),
                         branches: t.branches.into(),
                         functions: t.functions.into(),
+                        statements: t.statements.into(),
                     }
                 })
                 .collect()
@@ -243,16 +249,16 @@ pub fn human(result: &LoadResult, per_file: bool) -> String {
             percent(c),
         ]
     };
-    table(
-        &["total", "found", "hit", "percent"],
-        1,
-        &[
-            row("lines", totals.lines),
-            row("branches", totals.branches),
-            row("functions", totals.functions),
-        ],
-        &mut out,
-    );
+    let mut rows = vec![
+        row("lines", totals.lines),
+        row("branches", totals.branches),
+        row("functions", totals.functions),
+    ];
+    // Go's own unit, shown only for inputs that have it.
+    if totals.statements.found > 0 {
+        rows.push(row("statements", totals.statements));
+    }
+    table(&["total", "found", "hit", "percent"], 1, &rows, &mut out);
     out.push_str(&format!(
         "{} source file{}\n",
         result.report.files.len(),

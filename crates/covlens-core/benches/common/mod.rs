@@ -6,9 +6,14 @@
 //! `shared/bench/gen_datasets.py` loosely: 200-1200-line files, a third of lines executable, some
 //! 2- to 6-way branches, 10% of files never loaded, a few counts above 2^32.
 
-#![allow(dead_code, reason = "each bench target uses a different part of the generator")]
+#![allow(
+    dead_code,
+    reason = "each bench target uses a different part of the generator"
+)]
 
 use std::fmt::Write as _;
+
+pub mod gcc_llvm;
 
 use covlens_core::{
     Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit, Report,
@@ -228,10 +233,7 @@ fn rate(hit: usize, found: usize) -> String {
 }
 
 fn line_counts(f: &GenFile) -> (usize, usize) {
-    (
-        f.lines.iter().filter(|l| l.1 > 0).count(),
-        f.lines.len(),
-    )
+    (f.lines.iter().filter(|l| l.1 > 0).count(), f.lines.len())
 }
 
 fn branch_counts(f: &GenFile) -> (usize, usize) {
@@ -381,11 +383,21 @@ pub fn jacoco(files: &[GenFile]) -> Vec<u8> {
                     r#"      <method name="step{}" desc="()V" line="{}">"#,
                     func.start, func.start
                 );
-                let (mi, ci) = if hit { (0, n_lines * 3) } else { (n_lines * 3, 0) };
+                let (mi, ci) = if hit {
+                    (0, n_lines * 3)
+                } else {
+                    (n_lines * 3, 0)
+                };
                 counter(&mut s, "        ", "INSTRUCTION", mi, ci);
                 let (ml, cl) = if hit { (0, n_lines) } else { (n_lines, 0) };
                 counter(&mut s, "        ", "LINE", ml, cl);
-                counter(&mut s, "        ", "METHOD", usize::from(!hit), usize::from(hit));
+                counter(
+                    &mut s,
+                    "        ",
+                    "METHOD",
+                    usize::from(!hit),
+                    usize::from(hit),
+                );
                 s.push_str("      </method>\n");
             }
             s.push_str("    </class>\n");
@@ -421,9 +433,8 @@ pub fn jacoco(files: &[GenFile]) -> Vec<u8> {
 /// The run as a model report, built through the same sink the parsers push into (so merge benches
 /// do not depend on any parser).
 pub fn report(files: &[GenFile]) -> Report {
-    let mut builder = ReportBuilder::new(covlens_core::formats::fidelity(
-        covlens_core::Format::Lcov,
-    ));
+    let mut builder =
+        ReportBuilder::new(covlens_core::formats::fidelity(covlens_core::Format::Lcov));
     for f in files {
         let line = |n: u32| Line::new(n).expect("generated lines are 1-based");
         let coverage = FileCoverage {
@@ -518,4 +529,83 @@ pub fn parser_ready(format: covlens_core::Format, what: &str, bytes: &[u8]) -> b
             false
         }
     }
+}
+
+/// The run as a Go coverprofile (`mode: count`): one block per generated line, of 1 to 3
+/// statements, in the order `go test` writes them (by file, blocks in source order).
+pub fn go(files: &[GenFile]) -> Vec<u8> {
+    let mut s = String::from("mode: count\n");
+    for f in files {
+        let path = format!(
+            "github.com/acme/engine/mod_{:02}/unit_{:05}.go",
+            f.module, f.index
+        );
+        for (line, hits) in &f.lines {
+            let _ = writeln!(
+                s,
+                "{path}:{line}.2,{}.{} {} {hits}",
+                line + 1,
+                2 + line % 40,
+                1 + line % 3
+            );
+        }
+    }
+    s.into_bytes()
+}
+
+/// The run as a coverage.py JSON report (format 3, one line as `coverage json` writes it): hit lines
+/// executed, the others missing; each branch arm an arc to the following lines; functions as regions.
+pub fn coveragepy_json(files: &[GenFile]) -> Vec<u8> {
+    let list = |v: &mut String, items: &mut dyn Iterator<Item = String>| {
+        v.push('[');
+        for (i, x) in items.enumerate() {
+            if i > 0 {
+                v.push_str(", ");
+            }
+            v.push_str(&x);
+        }
+        v.push(']');
+    };
+    let mut s = String::from(
+        r#"{"meta": {"format": 3, "version": "7.17.3", "timestamp": "2024-01-01T00:00:00.000000", "branch_coverage": true, "show_contexts": false}, "files": {"#,
+    );
+    for (n, f) in files.iter().enumerate() {
+        if n > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(s, r#""acme/mod_{:02}/unit_{:05}.py": {{"executed_lines": "#, f.module, f.index);
+        list(&mut s, &mut f.lines.iter().filter(|l| l.1 > 0).map(|l| l.0.to_string()));
+        s.push_str(r#", "missing_lines": "#);
+        list(&mut s, &mut f.lines.iter().filter(|l| l.1 == 0).map(|l| l.0.to_string()));
+        s.push_str(r#", "excluded_lines": [], "executed_branches": "#);
+        let arcs = |taken: bool| {
+            f.branches.iter().flat_map(move |(line, arms)| {
+                arms.iter().enumerate().filter_map(move |(i, t)| {
+                    ((t.unwrap_or(0) > 0) == taken).then(|| format!("[{line}, {}]", line + 1 + i as u32))
+                })
+            })
+        };
+        list(&mut s, &mut arcs(true));
+        s.push_str(r#", "missing_branches": "#);
+        list(&mut s, &mut arcs(false));
+        let (hit, found) = line_counts(f);
+        let _ = write!(
+            s,
+            r#", "summary": {{"covered_lines": {hit}, "num_statements": {found}}}, "functions": {{"#
+        );
+        for (i, func) in f.functions.iter().enumerate() {
+            if i > 0 {
+                s.push_str(", ");
+            }
+            let _ = write!(s, r#""step{i}": {{"executed_lines": "#);
+            let body = || f.lines.iter().filter(|l| l.0 > func.start && l.0 <= func.end);
+            list(&mut s, &mut body().filter(|l| l.1 > 0).map(|l| l.0.to_string()));
+            s.push_str(r#", "missing_lines": "#);
+            list(&mut s, &mut body().filter(|l| l.1 == 0).map(|l| l.0.to_string()));
+            let _ = write!(s, r#", "start_line": {}}}"#, func.start);
+        }
+        s.push_str("}}");
+    }
+    s.push_str("}}\n");
+    s.into_bytes()
 }

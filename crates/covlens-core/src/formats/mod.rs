@@ -4,15 +4,24 @@
 //! `File`) and a `BufRead` entry (the CLI, streaming inputs of any size through a reused buffer). Both push
 //! one [`FileRecord`] per source-file record into a sink and return the diagnostics.
 
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 
 use crate::detect::Format;
 use crate::diag::{Diagnostic, ParseError};
 use crate::model::{Fidelity, FileRecord};
 
 pub mod cobertura;
+pub mod codecov;
+pub mod gcov_json;
+pub mod gcov_text;
+pub mod gcovr_json;
+pub mod coveragepy;
+pub mod go;
 pub mod jacoco;
 pub mod lcov;
+pub mod llvm_cov;
+pub(crate) mod jsonpos;
+pub(crate) mod xml;
 
 /// Options shared by every parser.
 #[derive(Clone, Debug, Default)]
@@ -30,7 +39,41 @@ pub fn fidelity(format: Format) -> Fidelity {
         Format::Lcov => lcov::FIDELITY,
         Format::Cobertura => cobertura::FIDELITY,
         Format::Jacoco => jacoco::FIDELITY,
+        Format::CoveragepyJson => coveragepy::FIDELITY,
+        Format::Go => go::FIDELITY,
+        Format::GcovText => gcov_text::FIDELITY,
+        Format::GcovJson => gcov_json::FIDELITY,
+        Format::LlvmCovJson => llvm_cov::FIDELITY,
+        Format::GcovrJson => gcovr_json::FIDELITY,
+        Format::Codecov => codecov::FIDELITY,
     }
+}
+
+/// What an input of `format` carries, where its content says more than its format: a Go profile's
+/// `mode: set` makes its lines boolean. `head` is the start of the input, at least its first line.
+pub fn fidelity_of_input(format: Format, head: &[u8]) -> Fidelity {
+    match format {
+        Format::Go => go::fidelity_of(head),
+        other => fidelity(other),
+    }
+}
+
+/// Reads ahead, from a stream of `format`, what [`fidelity_of_input`] needs to see: a Go profile's
+/// lines up to its first one that is not blank (at most 8 KiB); nothing for other formats. The caller
+/// parses these bytes before the rest of the stream. A read error is left for the parser to meet.
+pub fn read_fidelity_head<R: BufRead>(format: Format, input: &mut R) -> Vec<u8> {
+    let mut head = Vec::new();
+    if format == Format::Go {
+        while head.len() < 8192 {
+            let start = head.len();
+            match input.by_ref().take(8192).read_until(b'\n', &mut head) {
+                Ok(0) | Err(_) => break,
+                Ok(_) if !head[start..].trim_ascii().is_empty() => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    head
 }
 
 /// Parses a whole input held in memory.
@@ -44,6 +87,13 @@ pub fn parse_slice(
         Format::Lcov => lcov::parse_slice(input, options, sink),
         Format::Cobertura => cobertura::parse_slice(input, options, sink),
         Format::Jacoco => jacoco::parse_slice(input, options, sink),
+        Format::CoveragepyJson => coveragepy::parse_slice(input, options, sink),
+        Format::Go => go::parse_slice(input, options, sink),
+        Format::GcovText => gcov_text::parse_slice(input, options, sink),
+        Format::GcovJson => gcov_json::parse_slice(input, options, sink),
+        Format::LlvmCovJson => llvm_cov::parse_slice(input, options, sink),
+        Format::GcovrJson => gcovr_json::parse_slice(input, options, sink),
+        Format::Codecov => codecov::parse_slice(input, options, sink),
     }
 }
 
@@ -58,5 +108,12 @@ pub fn parse_reader<R: BufRead>(
         Format::Lcov => lcov::parse_reader(input, options, sink),
         Format::Cobertura => cobertura::parse_reader(input, options, sink),
         Format::Jacoco => jacoco::parse_reader(input, options, sink),
+        Format::CoveragepyJson => coveragepy::parse_reader(input, options, sink),
+        Format::Go => go::parse_reader(input, options, sink),
+        Format::GcovText => gcov_text::parse_reader(input, options, sink),
+        Format::GcovJson => gcov_json::parse_reader(input, options, sink),
+        Format::LlvmCovJson => llvm_cov::parse_reader(input, options, sink),
+        Format::GcovrJson => gcovr_json::parse_reader(input, options, sink),
+        Format::Codecov => codecov::parse_reader(input, options, sink),
     }
 }

@@ -13,7 +13,6 @@ use crate::model::{BranchIdentity, Fidelity, Measure};
 mod parse;
 mod write;
 /// XML plumbing shared with the JaCoCo reader.
-pub(crate) mod xml;
 
 pub use write::{write, WriteOptions};
 
@@ -33,7 +32,7 @@ pub fn parse_slice(
     options: &ParseOptions,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    xml::run_slice(
+    crate::formats::xml::run_slice(
         Format::Cobertura,
         input,
         options,
@@ -48,7 +47,7 @@ pub fn parse_reader<R: BufRead>(
     options: &ParseOptions,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    xml::run_reader(
+    crate::formats::xml::run_reader(
         Format::Cobertura,
         input,
         options,

@@ -30,7 +30,7 @@
 
 use quick_xml::events::BytesStart;
 
-use super::xml::{attr_str, attrs, count_attr, line_attr, parse_u64, pick_attrs, Cx, Handler};
+use crate::formats::xml::{attr_str, attrs, count_attr, line_attr, parse_u64, pick_attrs, Cx, Handler};
 use crate::diag::Severity;
 use crate::model::{
     Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit,
@@ -186,7 +186,9 @@ impl Cobertura {
             return None;
         };
         let branches = match cond {
+            // Method lines repeat class lines: their branches are never used.
             None => None,
+            Some(_) if quiet => None,
             Some(raw) => match parse_condition_coverage(raw) {
                 Ok(b) => b,
                 Err(why) => {

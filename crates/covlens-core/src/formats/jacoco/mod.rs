@@ -7,7 +7,7 @@ use std::io::BufRead;
 
 use crate::detect::Format;
 use crate::diag::{Diagnostic, ParseError};
-use crate::formats::cobertura::xml;
+use crate::formats::xml;
 use crate::formats::{ParseOptions, Sink};
 use crate::model::{BranchIdentity, Fidelity, Measure};
 

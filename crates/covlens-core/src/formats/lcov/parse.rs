@@ -756,6 +756,7 @@ impl Parser {
             mcdc: exact(&mut self.mcdc),
             line_checksums: exact(&mut self.checksums),
             version: self.version.take(),
+            statements: Vec::new(),
         };
         let record = FileRecord {
             path: std::mem::take(&mut self.path),
