@@ -177,7 +177,11 @@ impl<R: BufRead> Read for GunzipReader<R> {
             return Err(io::Error::new(io::ErrorKind::InvalidData, m.clone()));
         }
         // Never produce more than one byte past the output limit in one read.
-        let room = self.limits.max_output_bytes.saturating_sub(self.out).saturating_add(1);
+        let room = self
+            .limits
+            .max_output_bytes
+            .saturating_sub(self.out)
+            .saturating_add(1);
         let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
         let n = self.decoder.read(&mut buf[..take])?;
         self.out += n as u64;

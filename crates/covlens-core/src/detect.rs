@@ -77,6 +77,14 @@ fn strip_bom(b: &[u8]) -> &[u8] {
 
 /// Guesses the format of an input from its first bytes (up to [`SNIFF_LEN`]).
 pub fn detect(head: &[u8]) -> Option<Format> {
+    // A gzip input (`.gcov.json.gz`, `lcov.info.gz`) is recognised by what it holds.
+    if crate::container::is_gzip(head) {
+        return detect_plain(&crate::container::gunzip_prefix(head, SNIFF_LEN));
+    }
+    detect_plain(head)
+}
+
+fn detect_plain(head: &[u8]) -> Option<Format> {
     let head = strip_bom(&head[..head.len().min(SNIFF_LEN)]);
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
@@ -235,15 +243,35 @@ fn detect_codecov(compact: &str) -> bool {
 fn detect_lcov(text: &str) -> Option<Format> {
     // Every record key of the lcov 2.x grammar (geninfo(1)), plus `KF` which some producers write for `SF`.
     const KEYS: [&str; 20] = [
-        "TN:", "SF:", "KF:", "VER:", "FN:", "FNDA:", "FNF:", "FNH:", "FNL:", "FNA:", "BRDA:", "BRF:", "BRH:",
-        "MCDC:", "MCF:", "MCH:", "DA:", "LF:", "LH:", "end_of_record",
+        "TN:",
+        "SF:",
+        "KF:",
+        "VER:",
+        "FN:",
+        "FNDA:",
+        "FNF:",
+        "FNH:",
+        "FNL:",
+        "FNA:",
+        "BRDA:",
+        "BRF:",
+        "BRH:",
+        "MCDC:",
+        "MCF:",
+        "MCH:",
+        "DA:",
+        "LF:",
+        "LH:",
+        "end_of_record",
     ];
     // The first line that is not blank or a comment decides.
     let line = text
         .lines()
         .map(str::trim)
         .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-    KEYS.iter().any(|k| line.starts_with(k)).then_some(Format::Lcov)
+    KEYS.iter()
+        .any(|k| line.starts_with(k))
+        .then_some(Format::Lcov)
 }
 
 #[cfg(test)]

@@ -130,3 +130,63 @@ pub struct Parsed<T> {
     pub value: T,
     pub diagnostics: Vec<Diagnostic>,
 }
+
+/// Diagnostics capped at `ParseOptions::max_diagnostics` (0: no cap), shared by every parser; messages
+/// are built only when kept, and one final note says how many were left out.
+#[derive(Debug)]
+pub(crate) struct Diags {
+    list: Vec<Diagnostic>,
+    max: usize,
+    dropped: u64,
+}
+
+impl Diags {
+    pub(crate) fn new(max: usize) -> Diags {
+        Diags {
+            list: Vec::new(),
+            max,
+            dropped: 0,
+        }
+    }
+
+    /// Whether another diagnostic would be kept.
+    pub(crate) fn accepting(&self) -> bool {
+        self.max == 0 || self.list.len() < self.max
+    }
+
+    pub(crate) fn push(
+        &mut self,
+        severity: Severity,
+        position: Option<Position>,
+        message: impl FnOnce() -> String,
+    ) {
+        if self.accepting() {
+            self.list.push(Diagnostic {
+                severity,
+                position,
+                message: message(),
+            });
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    pub(crate) fn warn(&mut self, position: Option<Position>, message: impl FnOnce() -> String) {
+        self.push(Severity::Warning, position, message);
+    }
+
+    pub(crate) fn note(&mut self, position: Option<Position>, message: impl FnOnce() -> String) {
+        self.push(Severity::Note, position, message);
+    }
+
+    pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
+        if self.dropped > 0 {
+            let n = self.dropped;
+            self.list.push(Diagnostic::note(
+                None,
+                format!("{n} more diagnostic(s) not shown (limit {})", self.max),
+            ));
+        }
+        self.list
+    }
+}

@@ -466,7 +466,7 @@ fn diagnostics_are_capped() {
         [
             "malformed hit count `x`; element skipped",
             "malformed hit count `x`; element skipped",
-            "3 more diagnostic(s) not shown"
+            "3 more diagnostic(s) not shown (limit 2)"
         ]
     );
 }

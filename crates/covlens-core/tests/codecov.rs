@@ -18,12 +18,17 @@ fn load(input: &str) -> Loaded {
     let bytes = input.as_bytes();
     let slice = parse_bytes_as(FORMAT, bytes, &ParseOptions::default())
         .unwrap_or_else(|e| panic!("slice entry failed: {}", e.render("input")));
-    let read = parse_read(FORMAT, BufReader::with_capacity(7, bytes), &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
+    let read = parse_read(
+        FORMAT,
+        BufReader::with_capacity(7, bytes),
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
     assert_eq!(slice.report, read.report);
     assert_eq!(slice.diagnostics, read.diagnostics);
     for (path, fc) in &slice.report.files {
-        fc.check_invariants().unwrap_or_else(|e| panic!("{path}: {e}"));
+        fc.check_invariants()
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     slice
 }
@@ -72,11 +77,16 @@ fn at(l: u64, c: u64) -> Option<Position> {
 
 #[test]
 fn hits_partials_and_nulls() {
-    let l = load(r#"{"coverage": {"src/a.py": {"1": 3, "2": 0, "3": "1/2", "4": "0/3", "5": null, "7": "2/2", "8": "4"}}}"#);
+    let l = load(
+        r#"{"coverage": {"src/a.py": {"1": 3, "2": 0, "3": "1/2", "4": "0/3", "5": null, "7": "2/2", "8": "4"}}}"#,
+    );
     assert_eq!(l.format, FORMAT);
     let fc = file(&l, "src/a.py");
     // "c/t": hit (as 1) when c > 0; its t branches positional, the first c taken.
-    assert_eq!(hits(fc), vec![(1, 3), (2, 0), (3, 1), (4, 0), (7, 1), (8, 4)]);
+    assert_eq!(
+        hits(fc),
+        vec![(1, 3), (2, 0), (3, 1), (4, 0), (7, 1), (8, 4)]
+    );
     assert_eq!(
         fc.branches,
         vec![
@@ -136,28 +146,55 @@ fn bad_values_are_named_by_position_and_skipped() {
     );
     let e = parse_bytes_as(FORMAT, b"{\"coverage\": [1]}", &ParseOptions::default()).unwrap_err();
     assert_eq!(e.position, at(1, 14));
-    assert_eq!(e.message, "`coverage` is not an object of files: invalid type: sequence, expected an object");
+    assert_eq!(
+        e.message,
+        "`coverage` is not an object of files: invalid type: sequence, expected an object"
+    );
     let e = parse_bytes_as(FORMAT, b"{\"files\": {}}", &ParseOptions::default()).unwrap_err();
     assert_eq!(e.message, "missing field `coverage`");
 }
 
 #[test]
 fn detection() {
-    assert_eq!(detect(br#"{"coverage":{"src/lib.rs":{"1":"1/1"}}}"#), Some(FORMAT));
-    assert_eq!(detect(b"{ \"coverage\" : { \"a \\\"q\\\".py\" : [ null, 1 ] } }"), Some(FORMAT));
+    assert_eq!(
+        detect(br#"{"coverage":{"src/lib.rs":{"1":"1/1"}}}"#),
+        Some(FORMAT)
+    );
+    assert_eq!(
+        detect(b"{ \"coverage\" : { \"a \\\"q\\\".py\" : [ null, 1 ] } }"),
+        Some(FORMAT)
+    );
     // SimpleCov's coverage.json has objects of `lines`, not line numbers.
-    assert_eq!(detect(br#"{"coverage":{"/a.rb":{"lines":[null,1]}}}"#), None);
+    assert_eq!(
+        detect(br#"{"coverage":{"/a.rb":{"lines":[null,1]}}}"#),
+        None
+    );
 }
 
 /// Corpus and fixture files: covlens' totals. The cargo-llvm-cov files count regions per line
 /// (`"3/4"`), which Codecov, and covlens, read as branches; their line numbers equal the union reading
 /// of the same run's llvm-cov export (tests/fixtures: plain 33/40, generics 13/16).
 const FILES: &[(&str, [u64; 6])] = &[
-    ("../../../shared/corpus/codecov/cargo-llvm-cov-merge.codecov.json", [7, 7, 11, 11, 0, 0]),
-    ("../../../shared/corpus/codecov/cargo-llvm-cov-no-cfg-coverage.codecov.json", [17, 25, 17, 31, 0, 0]),
-    ("../../../shared/corpus/codecov/cargo-llvm-cov-virtual1-workspace.codecov.json", [33, 46, 33, 46, 0, 0]),
-    ("../../tests/fixtures/codecov/plain.codecov.json", [33, 40, 47, 57, 0, 0]),
-    ("../../tests/fixtures/codecov/generics.codecov.json", [13, 16, 23, 30, 0, 0]),
+    (
+        "../../../shared/corpus/codecov/cargo-llvm-cov-merge.codecov.json",
+        [7, 7, 11, 11, 0, 0],
+    ),
+    (
+        "../../../shared/corpus/codecov/cargo-llvm-cov-no-cfg-coverage.codecov.json",
+        [17, 25, 17, 31, 0, 0],
+    ),
+    (
+        "../../../shared/corpus/codecov/cargo-llvm-cov-virtual1-workspace.codecov.json",
+        [33, 46, 33, 46, 0, 0],
+    ),
+    (
+        "../../tests/fixtures/codecov/plain.codecov.json",
+        [33, 40, 47, 57, 0, 0],
+    ),
+    (
+        "../../tests/fixtures/codecov/generics.codecov.json",
+        [13, 16, 23, 30, 0, 0],
+    ),
 ];
 
 #[test]
@@ -173,6 +210,9 @@ fn corpus_and_fixtures() {
         assert_eq!(totals(&l), *want, "{rel}");
         // Every file of these gives the one note about covered/total lines, nothing else.
         assert_eq!(l.diagnostics.len(), 1, "{rel}: {:?}", l.diagnostics);
-        assert!(l.diagnostics[0].message.contains("give only covered/total"), "{rel}");
+        assert!(
+            l.diagnostics[0].message.contains("give only covered/total"),
+            "{rel}"
+        );
     }
 }

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 
 use covlens_core::formats::coveragepy;
 use covlens_core::{
-    detect, merge_reports, parse_bytes, parse_bytes_as, parse_read, BranchName, Counter, FileCoverage, Format,
-    Loaded, Measure, ParseError, ParseOptions, Position, Severity, Totals,
+    detect, merge_reports, parse_bytes, parse_bytes_as, parse_read, BranchName, Counter,
+    FileCoverage, Format, Loaded, Measure, ParseError, ParseOptions, Position, Severity, Totals,
 };
 
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
@@ -32,26 +32,43 @@ fn corpus() -> Option<PathBuf> {
 fn load(bytes: &[u8]) -> Loaded {
     let opts = ParseOptions::default();
     let a = parse_bytes_as(Format::CoveragepyJson, bytes, &opts).expect("slice parse");
-    let b = parse_read(Format::CoveragepyJson, BufReader::with_capacity(7, bytes), &opts).expect("reader parse");
+    let b = parse_read(
+        Format::CoveragepyJson,
+        BufReader::with_capacity(7, bytes),
+        &opts,
+    )
+    .expect("reader parse");
     assert_eq!(a.report, b.report, "slice and reader entries disagree");
-    assert_eq!(a.diagnostics, b.diagnostics, "slice and reader diagnostics differ");
+    assert_eq!(
+        a.diagnostics, b.diagnostics,
+        "slice and reader diagnostics differ"
+    );
     for (path, fc) in &a.report.files {
-        fc.check_invariants().unwrap_or_else(|e| panic!("{path}: {e}"));
+        fc.check_invariants()
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     a
 }
 
 fn err_of(bytes: &[u8]) -> ParseError {
     let opts = ParseOptions::default();
-    let a = parse_bytes_as(Format::CoveragepyJson, bytes, &opts).expect_err("slice parse must fail");
-    let b = parse_read(Format::CoveragepyJson, BufReader::with_capacity(5, bytes), &opts)
-        .expect_err("reader parse must fail");
+    let a =
+        parse_bytes_as(Format::CoveragepyJson, bytes, &opts).expect_err("slice parse must fail");
+    let b = parse_read(
+        Format::CoveragepyJson,
+        BufReader::with_capacity(5, bytes),
+        &opts,
+    )
+    .expect_err("reader parse must fail");
     assert_eq!(a, b);
     a
 }
 
 fn lc(line: u64, column: u64) -> Option<Position> {
-    Some(Position::LineCol { line, column: Some(column) })
+    Some(Position::LineCol {
+        line,
+        column: Some(column),
+    })
 }
 
 fn counter(found: u64, hit: u64) -> Counter {
@@ -59,7 +76,10 @@ fn counter(found: u64, hit: u64) -> Counter {
 }
 
 fn file<'a>(l: &'a Loaded, path: &str) -> &'a FileCoverage {
-    l.report.files.get(path).unwrap_or_else(|| panic!("no file {path} in {:?}", l.report.files.keys()))
+    l.report
+        .files
+        .get(path)
+        .unwrap_or_else(|| panic!("no file {path} in {:?}", l.report.files.keys()))
 }
 
 fn lines(fc: &FileCoverage) -> Vec<(u32, u64)> {
@@ -71,14 +91,19 @@ fn branches(fc: &FileCoverage) -> Vec<(u32, u32, u32, Option<u64>)> {
     fc.branches
         .iter()
         .map(|b| {
-            let BranchName::Index(d) = b.id.branch else { panic!("named branch {:?}", b.id) };
+            let BranchName::Index(d) = b.id.branch else {
+                panic!("named branch {:?}", b.id)
+            };
             (b.line.get(), b.id.block, d, b.taken)
         })
         .collect()
 }
 
 fn functions(fc: &FileCoverage) -> Vec<(&str, u32, u64)> {
-    fc.functions.iter().map(|f| (f.name.as_str(), f.start.get(), f.hits)).collect()
+    fc.functions
+        .iter()
+        .map(|f| (f.name.as_str(), f.start.get(), f.hits))
+        .collect()
 }
 
 const SAMPLE: &str = r#"{"meta": {"format": 3, "version": "7.17.3", "timestamp": "2024-01-01T00:00:00.000000", "branch_coverage": true, "show_contexts": true},
@@ -115,7 +140,10 @@ fn statements_arcs_and_functions() {
     // The path is kept as written (a Windows report's separators included).
     let fc = file(&l, "pkg\\mod.py");
     // 4 is excluded although listed as executed (old coverage.py): not a statement.
-    assert_eq!(lines(fc), vec![(1, 1), (2, 1), (3, 0), (5, 1), (9, 1), (10, 0)]);
+    assert_eq!(
+        lines(fc),
+        vec![(1, 1), (2, 1), (3, 0), (5, 1), (9, 1), (10, 0)]
+    );
     assert_eq!(
         branches(fc),
         vec![
@@ -175,7 +203,10 @@ fn json_that_does_not_parse_is_an_error_at_its_line_and_column() {
     assert_eq!(e.position, lc(1, 14));
     let e = err_of(br#"{"meta": {"format": 3}}"#);
     assert_eq!(e.position, None);
-    assert_eq!(e.message, "no `files` object: not a coverage.py JSON report");
+    assert_eq!(
+        e.message,
+        "no `files` object: not a coverage.py JSON report"
+    );
     let e = err_of(b" \n [1, 2]");
     assert_eq!(e.position, lc(2, 2));
     assert_eq!(e.message, "expected a JSON object (a coverage.py report)");
@@ -187,8 +218,11 @@ fn json_that_does_not_parse_is_an_error_at_its_line_and_column() {
 fn a_broken_file_entry_is_skipped_at_its_position() {
     let text = "{\"files\": {\n  \"a.py\": {\"executed_lines\": [1]},\n  \"b.py\": {\n    \"executed_lines\": \"1, 2\"},\n  \"c.py\": {\"missing_branches\": [[1]]}, \"d.py\": {\"missing_lines\": [2]}}}";
     let l = load(text.as_bytes());
-    let got: Vec<(Option<Position>, Severity, &str)> =
-        l.diagnostics.iter().map(|d| (d.position, d.severity, d.message.as_str())).collect();
+    let got: Vec<(Option<Position>, Severity, &str)> = l
+        .diagnostics
+        .iter()
+        .map(|d| (d.position, d.severity, d.message.as_str()))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -211,17 +245,33 @@ fn a_broken_file_entry_is_skipped_at_its_position() {
 #[test]
 fn numbers_that_are_not_lines_are_skipped_with_a_warning() {
     let l = load(br#"{"files": {"a.py": {"executed_lines": [0, 1, 4294967296], "missing_lines": [-2, 3], "executed_branches": [[1, 0], [0, 2], [1, 2]], "missing_branches": [[3, -4294967296]]}}}"#);
-    let got: Vec<(Option<Position>, &str)> = l.diagnostics.iter().map(|d| (d.position, d.message.as_str())).collect();
+    let got: Vec<(Option<Position>, &str)> = l
+        .diagnostics
+        .iter()
+        .map(|d| (d.position, d.message.as_str()))
+        .collect();
     let at = lc(1, 20);
     assert_eq!(
         got,
         vec![
             (at, "`a.py`: executed line 0 is not a line number; skipped"),
-            (at, "`a.py`: executed line 4294967296 is not a line number; skipped"),
+            (
+                at,
+                "`a.py`: executed line 4294967296 is not a line number; skipped"
+            ),
             (at, "`a.py`: missing line -2 is not a line number; skipped"),
-            (at, "`a.py`: executed branch [1, 0] has no valid destination; skipped"),
-            (at, "`a.py`: executed branch [0, 2]: from line 0 is not a line number; skipped"),
-            (at, "`a.py`: missing branch [3, -4294967296] has no valid destination; skipped"),
+            (
+                at,
+                "`a.py`: executed branch [1, 0] has no valid destination; skipped"
+            ),
+            (
+                at,
+                "`a.py`: executed branch [0, 2]: from line 0 is not a line number; skipped"
+            ),
+            (
+                at,
+                "`a.py`: missing branch [3, -4294967296] has no valid destination; skipped"
+            ),
         ]
     );
     let fc = file(&l, "a.py");
@@ -232,12 +282,22 @@ fn numbers_that_are_not_lines_are_skipped_with_a_warning() {
 #[test]
 fn a_summary_that_disagrees_with_the_lists_is_noted() {
     let l = load(br#"{"files": {"a.py": {"executed_lines": [1, 2], "missing_lines": [3], "summary": {"num_statements": 4, "covered_lines": 2, "num_branches": 2, "covered_branches": 0}}}}"#);
-    let got: Vec<(Severity, &str)> = l.diagnostics.iter().map(|d| (d.severity, d.message.as_str())).collect();
+    let got: Vec<(Severity, &str)> = l
+        .diagnostics
+        .iter()
+        .map(|d| (d.severity, d.message.as_str()))
+        .collect();
     assert_eq!(
         got,
         vec![
-            (Severity::Note, "`a.py`: summary says 4 statement(s), 2 covered; the line lists give 3, 2 covered"),
-            (Severity::Note, "`a.py`: summary says 2 branch(es), 0 covered; the branch lists give 0, 0 covered"),
+            (
+                Severity::Note,
+                "`a.py`: summary says 4 statement(s), 2 covered; the line lists give 3, 2 covered"
+            ),
+            (
+                Severity::Note,
+                "`a.py`: summary says 2 branch(es), 0 covered; the branch lists give 0, 0 covered"
+            ),
         ]
     );
     assert_eq!(l.diagnostics[0].position, lc(1, 20));
@@ -246,12 +306,21 @@ fn a_summary_that_disagrees_with_the_lists_is_noted() {
 #[test]
 fn detected_from_content() {
     assert_eq!(detect(SAMPLE.as_bytes()), Some(Format::CoveragepyJson));
-    assert_eq!(detect(b"{\"meta\": {\"version\": \"7.1\", \"show_contexts\": false}, \"files\": {"), Some(Format::CoveragepyJson));
-    assert_eq!(detect(b"{\"files\": {\"a.py\": {\"executed_lines\": [1]}}}"), Some(Format::CoveragepyJson));
+    assert_eq!(
+        detect(b"{\"meta\": {\"version\": \"7.1\", \"show_contexts\": false}, \"files\": {"),
+        Some(Format::CoveragepyJson)
+    );
+    assert_eq!(
+        detect(b"{\"files\": {\"a.py\": {\"executed_lines\": [1]}}}"),
+        Some(Format::CoveragepyJson)
+    );
     assert_eq!(detect(b"{\"a\": 1}"), None);
     let l = parse_bytes(SAMPLE.as_bytes(), &ParseOptions::default()).unwrap();
     assert_eq!(l.format, Format::CoveragepyJson);
-    assert_eq!(Format::from_id("coveragepy-json"), Some(Format::CoveragepyJson));
+    assert_eq!(
+        Format::from_id("coveragepy-json"),
+        Some(Format::CoveragepyJson)
+    );
     assert_eq!(Format::CoveragepyJson.display_name(), "coverage.py JSON");
 }
 
@@ -260,7 +329,10 @@ fn own_totals(bytes: &[u8]) -> (Counter, Counter) {
     let v: serde_json::Value = serde_json::from_slice(bytes).unwrap();
     let t = &v["totals"];
     let n = |k: &str| t[k].as_u64().unwrap_or(0);
-    (counter(n("num_statements"), n("covered_lines")), counter(n("num_branches"), n("covered_branches")))
+    (
+        counter(n("num_statements"), n("covered_lines")),
+        counter(n("num_branches"), n("covered_branches")),
+    )
 }
 
 #[test]
@@ -282,9 +354,19 @@ fn corpus_and_fixture_reports_give_coverage_py_s_own_totals() {
     assert!(paths.len() >= 3, "{paths:?}");
     for p in &paths {
         let bytes = std::fs::read(p).unwrap();
-        assert_eq!(detect(&bytes), Some(Format::CoveragepyJson), "{}", p.display());
+        assert_eq!(
+            detect(&bytes),
+            Some(Format::CoveragepyJson),
+            "{}",
+            p.display()
+        );
         let l = load(&bytes);
-        assert!(l.diagnostics.is_empty(), "{}: {:?}", p.display(), l.diagnostics);
+        assert!(
+            l.diagnostics.is_empty(),
+            "{}: {:?}",
+            p.display(),
+            l.diagnostics
+        );
         let t = Totals::of_report(&l.report);
         assert_eq!((t.lines, t.branches), own_totals(&bytes), "{}", p.display());
     }
@@ -292,22 +374,54 @@ fn corpus_and_fixture_reports_give_coverage_py_s_own_totals() {
     let read = |name: &str| load(&std::fs::read(fixtures.join(name)).unwrap());
     let job1 = read("job1.json");
     let t = Totals::of_report(&job1.report);
-    assert_eq!((t.lines, t.branches, t.functions), (counter(48, 27), counter(28, 11), counter(8, 5)));
+    assert_eq!(
+        (t.lines, t.branches, t.functions),
+        (counter(48, 27), counter(28, 11), counter(8, 5))
+    );
     assert_eq!(
         functions(file(&job1, "minipkg/geometry.py")),
-        vec![("area", 21, 1), ("clamp", 13, 0), ("classify", 4, 1), ("never_called", 29, 0)]
+        vec![
+            ("area", 21, 1),
+            ("clamp", 13, 0),
+            ("classify", 4, 1),
+            ("never_called", 29, 0)
+        ]
     );
     if let Some(dir) = corpus() {
-        let l = load(&std::fs::read(dir.join("coveragepy-json/pytest-deck-tests-data.coverage.json")).unwrap());
+        let l = load(
+            &std::fs::read(dir.join("coveragepy-json/pytest-deck-tests-data.coverage.json"))
+                .unwrap(),
+        );
         let t = Totals::of_report(&l.report);
-        assert_eq!((t.lines, t.branches, t.functions), (counter(8, 6), counter(0, 0), counter(0, 0)));
-        assert_eq!(lines(file(&l, "pkg/mathy.py")), vec![(1, 1), (2, 1), (5, 1), (6, 1), (7, 0), (8, 1), (11, 1), (12, 0)]);
+        assert_eq!(
+            (t.lines, t.branches, t.functions),
+            (counter(8, 6), counter(0, 0), counter(0, 0))
+        );
+        assert_eq!(
+            lines(file(&l, "pkg/mathy.py")),
+            vec![
+                (1, 1),
+                (2, 1),
+                (5, 1),
+                (6, 1),
+                (7, 0),
+                (8, 1),
+                (11, 1),
+                (12, 0)
+            ]
+        );
         assert!(file(&l, "pkg/__init__.py").is_empty());
     }
     // `coverage combine` of the two jobs equals the merge of their reports (arcs carry their identity).
     let mut m = job1.report.clone();
     merge_reports(&mut m, &read("job2.json").report);
-    let (tm, tc) = (Totals::of_report(&m), Totals::of_report(&read("combined.json").report));
-    assert_eq!((tm.lines, tm.branches, tm.functions), (tc.lines, tc.branches, tc.functions));
+    let (tm, tc) = (
+        Totals::of_report(&m),
+        Totals::of_report(&read("combined.json").report),
+    );
+    assert_eq!(
+        (tm.lines, tm.branches, tm.functions),
+        (tc.lines, tc.branches, tc.functions)
+    );
     assert_eq!((tm.lines, tm.branches), (counter(48, 42), counter(28, 24)));
 }

@@ -32,7 +32,10 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn corpus_detection() {
-    let root = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus"));
+    let root = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ));
     if !root.is_dir() {
         eprintln!("notice: {} is absent; skipped", root.display());
         return;
@@ -43,7 +46,13 @@ fn corpus_detection() {
     let mut checked = 0;
     for path in all {
         let rel = path.strip_prefix(root).unwrap();
-        let folder = rel.components().next().unwrap().as_os_str().to_string_lossy().into_owned();
+        let folder = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_string_lossy()
+            .into_owned();
         let bytes = std::fs::read(&path).unwrap();
         let head = if container::is_gzip(&bytes) {
             container::gunzip_prefix(&bytes, SNIFF_LEN)

@@ -32,12 +32,17 @@ fn at(l: u64, c: u64) -> Option<Position> {
 fn load(input: &[u8]) -> Loaded {
     let slice = parse_bytes_as(FORMAT, input, &ParseOptions::default())
         .unwrap_or_else(|e| panic!("slice entry failed: {}", e.render("input")));
-    let read = parse_read(FORMAT, BufReader::with_capacity(7, input), &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
+    let read = parse_read(
+        FORMAT,
+        BufReader::with_capacity(7, input),
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
     assert_eq!(slice.report, read.report);
     assert_eq!(slice.diagnostics, read.diagnostics);
     for (path, fc) in &slice.report.files {
-        fc.check_invariants().unwrap_or_else(|e| panic!("{path}: {e}"));
+        fc.check_invariants()
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     slice
 }
@@ -95,7 +100,18 @@ fn template_lines_are_summed_per_line_and_instantiations_keep_their_branches() {
     // The same numbers as gcov's text output of the run: line 5 is 1 + 0, line 6 is 0 + 1.
     assert_eq!(
         hits(fc),
-        vec![(3, 2), (4, 2), (5, 1), (6, 1), (8, 1), (9, 1), (10, 1), (11, 1), (12, 1), (13, 1)]
+        vec![
+            (3, 2),
+            (4, 2),
+            (5, 1),
+            (6, 1),
+            (8, 1),
+            (9, 1),
+            (10, 1),
+            (11, 1),
+            (12, 1),
+            (13, 1)
+        ]
     );
     assert_eq!(
         fc.branches,
@@ -171,7 +187,10 @@ fn bad_values_are_named_by_position_and_skipped() {
         l.diagnostics,
         vec![
             Diagnostic::warning(at(7, 3), "negative line count -7 clamped to 0"),
-            Diagnostic::warning(at(8, 3), "line entry skipped: line_number 0 is not a line (1 or more)"),
+            Diagnostic::warning(
+                at(8, 3),
+                "line entry skipped: line_number 0 is not a line (1 or more)"
+            ),
             Diagnostic::warning(
                 at(9, 36),
                 "line entry skipped: invalid type: string \"many\", expected a number"
@@ -180,19 +199,31 @@ fn bad_values_are_named_by_position_and_skipped() {
             Diagnostic::warning(at(3, 3), "negative function count -1 clamped to 0"),
             Diagnostic::warning(at(4, 3), "function `g` skipped: no valid start line"),
             Diagnostic::warning(at(5, 3), "function count 1.5 is not an integer; skipped"),
-            Diagnostic::warning(at(11, 10), "file record skipped: invalid type: integer `5`, expected a string"),
+            Diagnostic::warning(
+                at(11, 10),
+                "file record skipped: invalid type: integer `5`, expected a string"
+            ),
         ]
     );
 }
 
 #[test]
 fn unreadable_documents_are_errors_with_a_position() {
-    let e = parse_bytes_as(FORMAT, b"{\"gcc_version\": \"12\",\n \"files\": [ {\"file\": ", &ParseOptions::default())
-        .unwrap_err();
+    let e = parse_bytes_as(
+        FORMAT,
+        b"{\"gcc_version\": \"12\",\n \"files\": [ {\"file\": ",
+        &ParseOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(e.format, Some(FORMAT));
     assert_eq!(e.position, at(2, 21));
     assert_eq!(e.message, "EOF while parsing a value");
-    let e = parse_bytes_as(FORMAT, b"{\"gcc_version\": \"12\"}", &ParseOptions::default()).unwrap_err();
+    let e = parse_bytes_as(
+        FORMAT,
+        b"{\"gcc_version\": \"12\"}",
+        &ParseOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(e.message, "no `files` array at the top of the document");
 }
 
@@ -200,14 +231,22 @@ fn unreadable_documents_are_errors_with_a_position() {
 fn gzipped_documents_load_through_both_front_doors() {
     let packed = gz(TEMPLATE_JSON.as_bytes());
     assert!(container::is_gzip(&packed));
-    assert_eq!(detect(&packed), None);
-    assert_eq!(detect(&container::gunzip_prefix(&packed, 8192)), Some(FORMAT));
+    // Detection looks through the gzip wrapper.
+    assert_eq!(detect(&packed), Some(FORMAT));
+    assert_eq!(
+        detect(&container::gunzip_prefix(&packed, 8192)),
+        Some(FORMAT)
+    );
     let plain = parse_bytes(TEMPLATE_JSON.as_bytes(), &ParseOptions::default()).unwrap();
     let by_detection = parse_bytes(&packed, &ParseOptions::default()).unwrap();
     assert_eq!(by_detection.format, FORMAT);
     assert_eq!(by_detection.report, plain.report);
-    let read = parse_read(FORMAT, BufReader::with_capacity(16, &packed[..]), &ParseOptions::default())
-        .unwrap();
+    let read = parse_read(
+        FORMAT,
+        BufReader::with_capacity(16, &packed[..]),
+        &ParseOptions::default(),
+    )
+    .unwrap();
     assert_eq!(read.report, plain.report);
     let as_format = parse_bytes_as(FORMAT, &packed, &ParseOptions::default()).unwrap();
     assert_eq!(as_format.report, plain.report);
@@ -229,7 +268,12 @@ fn gzip_bombs_and_corrupt_streams_fail_with_a_clear_message() {
         e.message,
         "gzip data expands past the limit of 1048576 bytes (a decompression bomb, or raise the limit)"
     );
-    assert!(e.render("x.gz").starts_with("x.gz: failed to read at byte "), "{}", e.render("x.gz"));
+    assert!(
+        e.render("x.gz")
+            .starts_with("x.gz: failed to read at byte "),
+        "{}",
+        e.render("x.gz")
+    );
     let e = container::gunzip(
         &bomb,
         &Limits {
@@ -239,7 +283,11 @@ fn gzip_bombs_and_corrupt_streams_fail_with_a_clear_message() {
         },
     )
     .unwrap_err();
-    assert!(e.message.starts_with("gzip data expands more than 100:1 ("), "{}", e.message);
+    assert!(
+        e.message.starts_with("gzip data expands more than 100:1 ("),
+        "{}",
+        e.message
+    );
     // A cut file through the front door: the error names the container, not the format.
     let packed = gz(TEMPLATE_JSON.as_bytes());
     let e = parse_bytes(&packed[..packed.len() / 2], &ParseOptions::default()).unwrap_err();
@@ -251,14 +299,21 @@ fn gzip_bombs_and_corrupt_streams_fail_with_a_clear_message() {
         &ParseOptions::default(),
     )
     .unwrap_err();
-    assert!(e.message.starts_with("cannot read input: "), "{}", e.message);
+    assert!(
+        e.message.starts_with("cannot read input: "),
+        "{}",
+        e.message
+    );
 }
 
 // ---------------------------------------------------------------------------------------- corpus
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/gcov-json"))
-        .to_path_buf();
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/gcov-json"
+    ))
+    .to_path_buf();
     if dir.is_dir() {
         Some(dir)
     } else {
@@ -272,9 +327,18 @@ fn corpus_dir() -> Option<PathBuf> {
 /// 90.00% of 10` (reproduced with gcc 12.2 here); mozillavpn (gcc 9.4, no branches) was counted by an
 /// independent reading of the JSON (lines merged by number across the 38 files' entries).
 const CORPUS: &[(&str, [u64; 6])] = &[
-    ("generated-locally/gcc12-demo.gcov.json", [13, 15, 9, 10, 2, 3]),
-    ("generated-locally/gcc12-demo.gcov.json.gz", [13, 15, 9, 10, 2, 3]),
-    ("grcov-mozillavpn-gcc9.gcov.json.gz", [376, 647, 0, 0, 281, 391]),
+    (
+        "generated-locally/gcc12-demo.gcov.json",
+        [13, 15, 9, 10, 2, 3],
+    ),
+    (
+        "generated-locally/gcc12-demo.gcov.json.gz",
+        [13, 15, 9, 10, 2, 3],
+    ),
+    (
+        "grcov-mozillavpn-gcc9.gcov.json.gz",
+        [376, 647, 0, 0, 281, 391],
+    ),
 ];
 
 #[test]
@@ -287,13 +351,20 @@ fn corpus_totals() {
         // No corpus file gives a diagnostic.
         assert_eq!(l.diagnostics, vec![], "{name}");
         assert_eq!(totals(&l), *want, "{name}");
-        let read = parse_read(FORMAT, BufReader::with_capacity(100, &bytes[..]), &ParseOptions::default())
-            .unwrap();
+        let read = parse_read(
+            FORMAT,
+            BufReader::with_capacity(100, &bytes[..]),
+            &ParseOptions::default(),
+        )
+        .unwrap();
         assert_eq!(read.report, l.report, "{name}");
     }
     let text = std::fs::read(
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/gcov-text"))
-            .join("generated-locally/gcc12-demo.c.gcov"),
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus/gcov-text"
+        ))
+        .join("generated-locally/gcc12-demo.c.gcov"),
     );
     if let Ok(text) = text {
         // gcov's text and JSON of one run agree line for line, branch for branch.
@@ -305,9 +376,19 @@ fn corpus_totals() {
         .unwrap();
         let (tf, jf) = (&t.report.files["demo.c"], &j.report.files["demo.c"]);
         assert_eq!(tf.lines, jf.lines);
-        let taken = |f: &FileCoverage| f.branches.iter().map(|b| (b.line, b.taken.unwrap_or(0))).collect::<Vec<_>>();
+        let taken = |f: &FileCoverage| {
+            f.branches
+                .iter()
+                .map(|b| (b.line, b.taken.unwrap_or(0)))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(taken(tf), taken(jf));
-        let names = |f: &FileCoverage| f.functions.iter().map(|f| (f.name.clone(), f.start, f.hits)).collect::<Vec<_>>();
+        let names = |f: &FileCoverage| {
+            f.functions
+                .iter()
+                .map(|f| (f.name.clone(), f.start, f.hits))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names(tf), names(jf));
     }
 }

@@ -31,12 +31,17 @@ fn load(input: &str) -> Loaded {
     let bytes = input.as_bytes();
     let slice = parse_bytes_as(FORMAT, bytes, &ParseOptions::default())
         .unwrap_or_else(|e| panic!("slice entry failed: {}", e.render("input")));
-    let read = parse_read(FORMAT, BufReader::with_capacity(7, bytes), &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
+    let read = parse_read(
+        FORMAT,
+        BufReader::with_capacity(7, bytes),
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
     assert_eq!(slice.report, read.report);
     assert_eq!(slice.diagnostics, read.diagnostics);
     for (path, fc) in &slice.report.files {
-        fc.check_invariants().unwrap_or_else(|e| panic!("{path}: {e}"));
+        fc.check_invariants()
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     slice
 }
@@ -108,7 +113,10 @@ fn negative_and_human_readable_counts() {
         "     1.2k:    2:hot();\n",
         "       3M:    3:hotter();\n",
     ));
-    assert_eq!(hits(file(&l, "a.c")), vec![(1, 0), (2, 1200), (3, 3_000_000)]);
+    assert_eq!(
+        hits(file(&l, "a.c")),
+        vec![(1, 0), (2, 1200), (3, 3_000_000)]
+    );
     assert_eq!(
         l.diagnostics,
         vec![
@@ -200,7 +208,10 @@ fn functions_start_at_the_next_source_line() {
     assert_eq!(
         l.diagnostics,
         vec![Diagnostic::warning(
-            Some(Position::LineCol { line: 8, column: None }),
+            Some(Position::LineCol {
+                line: 8,
+                column: None
+            }),
             "function `never` is followed by no source line; skipped"
         )]
     );
@@ -265,7 +276,18 @@ fn template_sections_give_branches_and_functions_but_not_lines() {
     // Lines from the listing only, with the instantiations' summed counts.
     assert_eq!(
         hits(fc),
-        vec![(3, 2), (4, 2), (5, 1), (6, 1), (8, 1), (9, 1), (10, 1), (11, 1), (12, 1), (13, 1)]
+        vec![
+            (3, 2),
+            (4, 2),
+            (5, 1),
+            (6, 1),
+            (8, 1),
+            (9, 1),
+            (10, 1),
+            (11, 1),
+            (12, 1),
+            (13, 1)
+        ]
     );
     // Each instantiation's branches are its own block.
     assert_eq!(
@@ -286,7 +308,11 @@ fn template_sections_give_branches_and_functions_but_not_lines() {
         .collect();
     assert_eq!(
         names,
-        vec![("_Z4pickIdET_S0_S0_", 3, 1), ("_Z4pickIiET_S0_S0_", 3, 1), ("main", 8, 1)]
+        vec![
+            ("_Z4pickIdET_S0_S0_", 3, 1),
+            ("_Z4pickIiET_S0_S0_", 3, 1),
+            ("main", 8, 1)
+        ]
     );
     assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
     // gcov: 10 of 10 lines; its 2 branches plus the 4 of the instantiations.
@@ -402,7 +428,10 @@ fn malformed_lines_are_named_by_position_and_skipped() {
             Diagnostic::warning(at(3, 6), "count `abc` is not a gcov count; line skipped"),
             Diagnostic::warning(at(4, 8), "branch line without a branch number; skipped"),
             Diagnostic::warning(at(5, 8), "branch 0: count `lots` is not a number; skipped"),
-            Diagnostic::warning(at(6, 1), "unrecognised gcov line `this is not gcov`; skipped"),
+            Diagnostic::warning(
+                at(6, 1),
+                "unrecognised gcov line `this is not gcov`; skipped"
+            ),
         ]
     );
 }
@@ -423,7 +452,10 @@ fn lines_before_any_source_header_are_skipped_with_a_warning() {
                 at(1, 1),
                 "source line before any `Source:` header; lines up to the first header are skipped"
             ),
-            Diagnostic::warning(None, "2 source lines before any `Source:` header were skipped"),
+            Diagnostic::warning(
+                None,
+                "2 source lines before any `Source:` header were skipped"
+            ),
         ]
     );
 }
@@ -443,7 +475,10 @@ fn detection() {
     assert_eq!(detect(b"        -:    0:Source:a.c\n"), Some(FORMAT));
     assert_eq!(detect(b"    #####:   11:x\n"), Some(FORMAT));
     assert_eq!(detect(b"       1*:    5:x\n"), Some(FORMAT));
-    assert_eq!(detect(b"file:/a.h\nfunction:1,0,f\nlcount:1,0\n"), Some(FORMAT));
+    assert_eq!(
+        detect(b"file:/a.h\nfunction:1,0,f\nlcount:1,0\n"),
+        Some(FORMAT)
+    );
     assert_eq!(detect(b"version:8.3.0\nfile:/a.h\n"), Some(FORMAT));
     assert_eq!(detect(b"file:/a.h\nsomething else\n"), None);
     assert_eq!(detect(b"SF:a.c\nDA:1,1\n"), Some(Format::Lcov));
@@ -452,8 +487,11 @@ fn detection() {
 // ---------------------------------------------------------------------------------------- corpus
 
 fn corpus_dir() -> Option<PathBuf> {
-    let dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus/gcov-text"))
-        .to_path_buf();
+    let dir = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus/gcov-text"
+    ))
+    .to_path_buf();
     if dir.is_dir() {
         Some(dir)
     } else {
@@ -468,19 +506,40 @@ fn corpus_dir() -> Option<PathBuf> {
 /// once:90.00% of 10`. The other files were counted by an independent reading (a script applying the
 /// rules of the module docs) that gave the same numbers.
 const CORPUS: &[(&str, [u64; 6])] = &[
-    ("gcovr-use-existing-template-header.gcov", [133, 193, 197, 1334, 46, 122]),
+    (
+        "gcovr-use-existing-template-header.gcov",
+        [133, 193, 197, 1334, 46, 122],
+    ),
     ("gcovr-wrong-casing-1.gcov", [4, 5, 4, 10, 3, 3]),
     ("generated-locally/gcc12-demo.c.gcov", [13, 15, 9, 10, 2, 3]),
-    ("grcov-intermediate-64bit-counts.gcov", [727, 863, 0, 0, 65, 70]),
-    ("grcov-intermediate-negative-counts.gcov", [4226, 9495, 0, 0, 471, 2410]),
+    (
+        "grcov-intermediate-64bit-counts.gcov",
+        [727, 863, 0, 0, 65, 70],
+    ),
+    (
+        "grcov-intermediate-negative-counts.gcov",
+        [4226, 9495, 0, 0, 471, 2410],
+    ),
     ("grcov-intermediate-with-branches.gcov", [1, 7, 1, 4, 0, 1]),
     ("grcov-non-utf8.gcov", [4, 6, 0, 0, 2, 3]),
     ("grcov-old-branches.gcov", [7, 9, 5, 6, 1, 1]),
     ("reportgenerator-basic-main.cpp.gcov", [9, 11, 0, 0, 0, 0]),
-    ("reportgenerator-branch-counts-calculator.cpp.gcov", [4, 4, 2, 2, 1, 1]),
-    ("reportgenerator-branch-counts-main.cpp.gcov", [9, 11, 2, 6, 2, 2]),
-    ("reportgenerator-branch-probabilities-main.cpp.gcov", [9, 11, 2, 6, 2, 2]),
-    ("reportgenerator-branch-unconditional-main.cpp.gcov", [9, 11, 2, 6, 2, 2]),
+    (
+        "reportgenerator-branch-counts-calculator.cpp.gcov",
+        [4, 4, 2, 2, 1, 1],
+    ),
+    (
+        "reportgenerator-branch-counts-main.cpp.gcov",
+        [9, 11, 2, 6, 2, 2],
+    ),
+    (
+        "reportgenerator-branch-probabilities-main.cpp.gcov",
+        [9, 11, 2, 6, 2, 2],
+    ),
+    (
+        "reportgenerator-branch-unconditional-main.cpp.gcov",
+        [9, 11, 2, 6, 2, 2],
+    ),
 ];
 
 /// Which corpus files give diagnostics, and why.
@@ -512,7 +571,12 @@ fn corpus_totals_and_diagnostics() {
         let text = String::from_utf8_lossy(&bytes);
         // The reader entry must agree with the slice entry on the real files too.
         let slice = parse_bytes_as(FORMAT, &bytes, &ParseOptions::default()).unwrap();
-        let read = parse_read(FORMAT, BufReader::with_capacity(64, &bytes[..]), &ParseOptions::default()).unwrap();
+        let read = parse_read(
+            FORMAT,
+            BufReader::with_capacity(64, &bytes[..]),
+            &ParseOptions::default(),
+        )
+        .unwrap();
         assert_eq!(slice.report, read.report, "{name}");
         assert_eq!(slice.diagnostics, read.diagnostics, "{name}");
         assert_eq!(totals(&slice), *want, "{name}");
@@ -536,7 +600,13 @@ fn corpus_totals_and_diagnostics() {
         .count()
         + std::fs::read_dir(dir.join("generated-locally"))
             .unwrap()
-            .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "gcov"))
+            .filter(|e| {
+                e.as_ref()
+                    .unwrap()
+                    .path()
+                    .extension()
+                    .is_some_and(|x| x == "gcov")
+            })
             .count();
     assert_eq!(seen, on_disk, "the corpus changed: update CORPUS");
 }
@@ -554,8 +624,21 @@ fn corpus_exact_values() {
     assert_eq!(
         hits(fc),
         vec![
-            (3, 7), (4, 7), (5, 2), (6, 5), (7, 2), (8, 3), (11, 0), (13, 1), (14, 1), (15, 8),
-            (16, 7), (17, 1), (18, 0), (19, 1), (20, 1)
+            (3, 7),
+            (4, 7),
+            (5, 2),
+            (6, 5),
+            (7, 2),
+            (8, 3),
+            (11, 0),
+            (13, 1),
+            (14, 1),
+            (15, 8),
+            (16, 7),
+            (17, 1),
+            (18, 0),
+            (19, 1),
+            (20, 1)
         ]
     );
     assert_eq!(
@@ -568,7 +651,10 @@ fn corpus_exact_values() {
         ]
     );
     assert_eq!(
-        fc.functions.iter().map(|f| (f.name.as_str(), f.start.get(), f.hits)).collect::<Vec<_>>(),
+        fc.functions
+            .iter()
+            .map(|f| (f.name.as_str(), f.start.get(), f.hits))
+            .collect::<Vec<_>>(),
         vec![("classify", 3, 7), ("main", 13, 1), ("never_called", 11, 0)]
     );
     // The intermediate format's 64-bit counts.
@@ -586,5 +672,8 @@ fn corpus_exact_values() {
         .max()
         .unwrap();
     assert!(max > u64::from(u32::MAX), "{max}");
-    let _ = LineHit { line: line(1), hits: 0 };
+    let _ = LineHit {
+        line: line(1),
+        hits: 0,
+    };
 }

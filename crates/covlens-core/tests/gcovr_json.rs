@@ -23,12 +23,17 @@ fn load(input: &str) -> Loaded {
     let bytes = input.as_bytes();
     let slice = parse_bytes_as(FORMAT, bytes, &ParseOptions::default())
         .unwrap_or_else(|e| panic!("slice entry failed: {}", e.render("input")));
-    let read = parse_read(FORMAT, BufReader::with_capacity(7, bytes), &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
+    let read = parse_read(
+        FORMAT,
+        BufReader::with_capacity(7, bytes),
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
     assert_eq!(slice.report, read.report);
     assert_eq!(slice.diagnostics, read.diagnostics);
     for (path, fc) in &slice.report.files {
-        fc.check_invariants().unwrap_or_else(|e| panic!("{path}: {e}"));
+        fc.check_invariants()
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     slice
 }
@@ -121,13 +126,25 @@ fn malformed_entries_and_versions() {
   "lines": [{"line_number": 1, "count": 2}, {"line_number": 2}, {"line_number": 3, "count": -1}],
   "functions": [{"name": "f", "execution_count": 1}]}]}"#,
     );
-    let hits: Vec<(u32, u64)> = file(&l, "a.c").lines.iter().map(|h| (h.line.get(), h.hits)).collect();
+    let hits: Vec<(u32, u64)> = file(&l, "a.c")
+        .lines
+        .iter()
+        .map(|h| (h.line.get(), h.hits))
+        .collect();
     assert_eq!(hits, vec![(1, 2), (3, 0)]);
-    let at = |l: u64, c: u64| Some(Position::LineCol { line: l, column: Some(c) });
+    let at = |l: u64, c: u64| {
+        Some(Position::LineCol {
+            line: l,
+            column: Some(c),
+        })
+    };
     assert_eq!(
         l.diagnostics,
         vec![
-            Diagnostic::note(None, "format version 1.0 is newer than those covlens knows; unknown keys are skipped"),
+            Diagnostic::note(
+                None,
+                "format version 1.0 is newer than those covlens knows; unknown keys are skipped"
+            ),
             Diagnostic::warning(at(2, 62), "line entry skipped: missing field `count`"),
             Diagnostic::warning(at(2, 65), "negative line count -1 clamped to 0"),
             Diagnostic::warning(at(3, 17), "function `f` skipped: no valid start line"),
@@ -137,18 +154,33 @@ fn malformed_entries_and_versions() {
 
 #[test]
 fn detection() {
-    assert_eq!(detect(b"{\n    \"gcovr/format_version\": \"0.15\",\n    \"files\": ["), Some(FORMAT));
+    assert_eq!(
+        detect(b"{\n    \"gcovr/format_version\": \"0.15\",\n    \"files\": ["),
+        Some(FORMAT)
+    );
     // gcovr's summary is not a coverage report.
-    assert_eq!(detect(b"{\"root\": \"..\", \"gcovr/summary_format_version\": \"0.6\", \"files\": []}"), None);
+    assert_eq!(
+        detect(b"{\"root\": \"..\", \"gcovr/summary_format_version\": \"0.6\", \"files\": []}"),
+        None
+    );
 }
 
 /// The corpus file and the fixtures, against gcovr's own numbers: the fixtures' `--json-summary`
 /// (tests/fixtures/gcovr/jobN.summary.json); for the corpus file (gcovr's decisions test, gcc 14), a
 /// reading of the file by gcovr's rules (9 lines all covered, 8 branches of which 5 taken, 2 functions).
 const FILES: &[(&str, [u64; 6])] = &[
-    ("../../../shared/corpus/gcovr-json/gcovr-decisions-neg-delta-gcc14.json", [9, 9, 5, 8, 2, 2]),
-    ("../../tests/fixtures/gcovr/job1.json", [48, 104, 26, 74, 7, 10]),
-    ("../../tests/fixtures/gcovr/job2.json", [47, 104, 27, 74, 7, 10]),
+    (
+        "../../../shared/corpus/gcovr-json/gcovr-decisions-neg-delta-gcc14.json",
+        [9, 9, 5, 8, 2, 2],
+    ),
+    (
+        "../../tests/fixtures/gcovr/job1.json",
+        [48, 104, 26, 74, 7, 10],
+    ),
+    (
+        "../../tests/fixtures/gcovr/job2.json",
+        [47, 104, 27, 74, 7, 10],
+    ),
 ];
 
 #[test]
@@ -166,12 +198,20 @@ fn corpus_and_fixtures_give_gcovrs_totals() {
         assert_eq!(totals(&l), *want, "{rel}");
     }
     // The fixtures' numbers are gcovr's --json-summary.
-    let summary = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gcovr/job1.summary.json");
+    let summary =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/gcovr/job1.summary.json");
     if let Ok(s) = std::fs::read(summary) {
         let v: serde_json::Value = serde_json::from_slice(&s).unwrap();
         let n = |k: &str| v[k].as_u64().unwrap();
         assert_eq!(
-            [n("line_covered"), n("line_total"), n("branch_covered"), n("branch_total"), n("function_covered"), n("function_total")],
+            [
+                n("line_covered"),
+                n("line_total"),
+                n("branch_covered"),
+                n("branch_total"),
+                n("function_covered"),
+                n("function_total")
+            ],
             FILES[1].1
         );
     }

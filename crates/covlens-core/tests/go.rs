@@ -34,11 +34,16 @@ fn corpus() -> Option<PathBuf> {
 fn load(bytes: &[u8]) -> Loaded {
     let opts = ParseOptions::default();
     let a = parse_bytes_as(Format::Go, bytes, &opts).expect("slice parse");
-    let b = parse_read(Format::Go, BufReader::with_capacity(3, bytes), &opts).expect("reader parse");
+    let b =
+        parse_read(Format::Go, BufReader::with_capacity(3, bytes), &opts).expect("reader parse");
     assert_eq!(a.report, b.report, "slice and reader entries disagree");
-    assert_eq!(a.diagnostics, b.diagnostics, "slice and reader diagnostics differ");
+    assert_eq!(
+        a.diagnostics, b.diagnostics,
+        "slice and reader diagnostics differ"
+    );
     for (path, fc) in &a.report.files {
-        fc.check_invariants().unwrap_or_else(|e| panic!("{path}: {e}"));
+        fc.check_invariants()
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     a
 }
@@ -57,11 +62,21 @@ fn line(n: u32) -> Line {
 }
 
 fn lc(line: u64, column: u64) -> Option<Position> {
-    Some(Position::LineCol { line, column: Some(column) })
+    Some(Position::LineCol {
+        line,
+        column: Some(column),
+    })
 }
 
 fn block(s: u32, sc: u32, e: u32, ec: u32, statements: u32, hits: u64) -> StatementBlock {
-    StatementBlock { start: line(s), start_col: sc, end: line(e), end_col: ec, statements, hits }
+    StatementBlock {
+        start: line(s),
+        start_col: sc,
+        end: line(e),
+        end_col: ec,
+        statements,
+        hits,
+    }
 }
 
 fn lines(fc: &FileCoverage) -> Vec<(u32, u64)> {
@@ -69,7 +84,10 @@ fn lines(fc: &FileCoverage) -> Vec<(u32, u64)> {
 }
 
 fn file<'a>(l: &'a Loaded, path: &str) -> &'a FileCoverage {
-    l.report.files.get(path).unwrap_or_else(|| panic!("no file {path} in {:?}", l.report.files.keys()))
+    l.report
+        .files
+        .get(path)
+        .unwrap_or_else(|| panic!("no file {path} in {:?}", l.report.files.keys()))
 }
 
 fn counter(found: u64, hit: u64) -> Counter {
@@ -78,14 +96,21 @@ fn counter(found: u64, hit: u64) -> Counter {
 
 #[test]
 fn count_blocks_become_statements_and_lines() {
-    let l = load(b"mode: count\nexample.com/m/a.go:7.11,9.3 1 0\nexample.com/m/a.go:3.20,5.2 2 4\n");
+    let l =
+        load(b"mode: count\nexample.com/m/a.go:7.11,9.3 1 0\nexample.com/m/a.go:3.20,5.2 2 4\n");
     assert_eq!(l.format, Format::Go);
     assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
     assert_eq!(l.report.fidelity, go::FIDELITY);
     assert_eq!(l.report.fidelity.lines, Measure::Counted);
     let fc = file(&l, "example.com/m/a.go");
-    assert_eq!(fc.statements, vec![block(3, 20, 5, 2, 2, 4), block(7, 11, 9, 3, 1, 0)]);
-    assert_eq!(lines(fc), vec![(3, 4), (4, 4), (5, 4), (7, 0), (8, 0), (9, 0)]);
+    assert_eq!(
+        fc.statements,
+        vec![block(3, 20, 5, 2, 2, 4), block(7, 11, 9, 3, 1, 0)]
+    );
+    assert_eq!(
+        lines(fc),
+        vec![(3, 4), (4, 4), (5, 4), (7, 0), (8, 0), (9, 0)]
+    );
     assert!(fc.branches.is_empty() && fc.functions.is_empty());
     let t = Totals::of_report(&l.report);
     assert_eq!(t.statements, counter(3, 2));
@@ -97,10 +122,14 @@ fn count_blocks_become_statements_and_lines() {
 #[test]
 fn repeated_blocks_add_in_count_and_atomic_mode() {
     for mode in ["count", "atomic"] {
-        let text = format!("mode: {mode}\nm/a.go:1.10,2.3 2 3\nm/b.go:4.1,4.9 1 0\nm/a.go:1.10,2.3 2 4\n");
+        let text =
+            format!("mode: {mode}\nm/a.go:1.10,2.3 2 3\nm/b.go:4.1,4.9 1 0\nm/a.go:1.10,2.3 2 4\n");
         let l = load(text.as_bytes());
         assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
-        assert_eq!(file(&l, "m/a.go").statements, vec![block(1, 10, 2, 3, 2, 7)]);
+        assert_eq!(
+            file(&l, "m/a.go").statements,
+            vec![block(1, 10, 2, 3, 2, 7)]
+        );
         assert_eq!(lines(file(&l, "m/a.go")), vec![(1, 7), (2, 7)]);
         assert_eq!(l.records, 2, "one record per file, pushed at the end");
     }
@@ -115,10 +144,17 @@ fn repeated_blocks_or_in_set_mode_and_set_is_boolean() {
     assert_eq!(l.report.fidelity.branches, Measure::Absent);
     assert_eq!(l.report.fidelity.functions, Measure::Absent);
     let fc = file(&l, "m/a.go");
-    assert_eq!(fc.statements, vec![block(1, 10, 2, 3, 2, 1), block(5, 1, 6, 2, 1, 1)]);
+    assert_eq!(
+        fc.statements,
+        vec![block(1, 10, 2, 3, 2, 1), block(5, 1, 6, 2, 1, 1)]
+    );
     assert_eq!(lines(fc), vec![(1, 1), (2, 1), (5, 1), (6, 1)]);
     // parse_bytes (detection) gives the same fidelity.
-    let d = parse_bytes(b"mode: set\nm/a.go:1.10,2.3 2 1\n", &ParseOptions::default()).unwrap();
+    let d = parse_bytes(
+        b"mode: set\nm/a.go:1.10,2.3 2 1\n",
+        &ParseOptions::default(),
+    )
+    .unwrap();
     assert_eq!(d.report.fidelity, go::FIDELITY_SET);
     assert_eq!(go::fidelity_of(b"\n\nmode: set\n"), go::FIDELITY_SET);
     assert_eq!(go::fidelity_of(b"mode: atomic\n"), go::FIDELITY);
@@ -127,7 +163,9 @@ fn repeated_blocks_or_in_set_mode_and_set_is_boolean() {
 #[test]
 fn a_line_where_blocks_meet_takes_the_larger_count() {
     // gocoverutil's package2: `if` ends the first block at 10.28 and its body starts there.
-    let l = load(b"mode: count\nm/f.go:9.17,10.28 1 1\nm/f.go:10.28,13.10 3 0\nm/f.go:14.17,15.36 1 6\n");
+    let l = load(
+        b"mode: count\nm/f.go:9.17,10.28 1 1\nm/f.go:10.28,13.10 3 0\nm/f.go:14.17,15.36 1 6\n",
+    );
     assert_eq!(
         lines(file(&l, "m/f.go")),
         vec![(9, 1), (10, 1), (11, 0), (12, 0), (13, 0), (14, 6), (15, 6)]
@@ -141,7 +179,18 @@ fn a_nested_block_wins_on_the_lines_strictly_inside_it() {
     let l = load(b"mode: count\nm/n.go:1.1,10.2 1 5\nm/n.go:3.10,6.3 1 0\nm/n.go:4.2,4.9 1 2\n");
     assert_eq!(
         lines(file(&l, "m/n.go")),
-        vec![(1, 5), (2, 5), (3, 5), (4, 2), (5, 0), (6, 5), (7, 5), (8, 5), (9, 5), (10, 5)]
+        vec![
+            (1, 5),
+            (2, 5),
+            (3, 5),
+            (4, 2),
+            (5, 0),
+            (6, 5),
+            (7, 5),
+            (8, 5),
+            (9, 5),
+            (10, 5)
+        ]
     );
 }
 
@@ -151,8 +200,17 @@ fn a_different_statement_count_for_the_same_block_keeps_the_larger() {
     assert_eq!(file(&l, "m/a.go").statements, vec![block(1, 1, 2, 2, 3, 2)]);
     assert_eq!(l.diagnostics.len(), 1);
     assert_eq!(l.diagnostics[0].severity, Severity::Warning);
-    assert_eq!(l.diagnostics[0].position, Some(Position::LineCol { line: 3, column: None }));
-    assert_eq!(l.diagnostics[0].message, "block 1.1,2.2 repeated with 3 statement(s) instead of 2; kept 3");
+    assert_eq!(
+        l.diagnostics[0].position,
+        Some(Position::LineCol {
+            line: 3,
+            column: None
+        })
+    );
+    assert_eq!(
+        l.diagnostics[0].message,
+        "block 1.1,2.2 repeated with 3 statement(s) instead of 2; kept 3"
+    );
 }
 
 #[test]
@@ -161,7 +219,10 @@ fn paths_are_kept_as_written_even_with_colons_and_spaces() {
     assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
     let paths: Vec<&str> = l.report.files.keys().map(String::as_str).collect();
     assert_eq!(paths, ["C:/src/my dir/a.go", "_/abs/path/b.go"]);
-    assert_eq!(file(&l, "_/abs/path/b.go").statements, vec![block(2, 1, 2, 9, 0, 0)]);
+    assert_eq!(
+        file(&l, "_/abs/path/b.go").statements,
+        vec![block(2, 1, 2, 9, 0, 0)]
+    );
     assert_eq!(Totals::of_report(&l.report).statements, counter(1, 1));
 }
 
@@ -179,27 +240,49 @@ fn malformed_block_lines_are_skipped_with_their_position() {
         "a.go:9.1,9.4 1 2\n",
     );
     let l = load(text.as_bytes());
-    let got: Vec<(Option<Position>, &str)> =
-        l.diagnostics.iter().map(|d| (d.position, d.message.as_str())).collect();
+    let got: Vec<(Option<Position>, &str)> = l
+        .diagnostics
+        .iter()
+        .map(|d| (d.position, d.message.as_str()))
+        .collect();
     assert_eq!(
         got,
         vec![
             (lc(2, 16), "count is not a number: `x`; block skipped"),
-            (lc(3, 1), "malformed block position (missing end line); block skipped"),
+            (
+                lc(3, 1),
+                "malformed block position (missing end line); block skipped"
+            ),
             (lc(4, 6), "start line 0 (lines are 1-based); block skipped"),
             (lc(5, 16), "negative count -3 clamped to 0"),
             (lc(6, 16), "count above 18446744073709551615 saturated"),
-            (lc(7, 16), "statement count is not a number: `z`; block skipped"),
-            (lc(8, 1), "malformed block position (missing end column); block skipped"),
+            (
+                lc(7, 16),
+                "statement count is not a number: `z`; block skipped"
+            ),
+            (
+                lc(8, 1),
+                "malformed block position (missing end column); block skipped"
+            ),
         ]
     );
-    assert!(l.diagnostics.iter().all(|d| d.severity == Severity::Warning));
+    assert!(l
+        .diagnostics
+        .iter()
+        .all(|d| d.severity == Severity::Warning));
     assert_eq!(
         file(&l, "a.go").statements,
-        vec![block(5, 1, 6, 1, 1, 0), block(7, 1, 7, 5, 1, u64::MAX), block(9, 1, 9, 4, 1, 2)]
+        vec![
+            block(5, 1, 6, 1, 1, 0),
+            block(7, 1, 7, 5, 1, u64::MAX),
+            block(9, 1, 9, 4, 1, 2)
+        ]
     );
     let rendered = l.diagnostics[0].render("cover.out");
-    assert_eq!(rendered, "cover.out:2:16: warning: count is not a number: `x`; block skipped");
+    assert_eq!(
+        rendered,
+        "cover.out:2:16: warning: count is not a number: `x`; block skipped"
+    );
 }
 
 #[test]
@@ -219,8 +302,11 @@ fn a_profile_without_a_mode_line_is_an_error_at_its_first_line() {
 #[test]
 fn unknown_and_mixed_modes_are_warned_about() {
     let l = load(b"mode: weird\na.go:1.1,1.5 1 2\nmode: count\nmode: set\na.go:1.1,1.5 1 3\n");
-    let got: Vec<(Option<Position>, &str)> =
-        l.diagnostics.iter().map(|d| (d.position, d.message.as_str())).collect();
+    let got: Vec<(Option<Position>, &str)> = l
+        .diagnostics
+        .iter()
+        .map(|d| (d.position, d.message.as_str()))
+        .collect();
     assert_eq!(
         got,
         vec![
@@ -258,14 +344,39 @@ fn merging_two_jobs_adds_block_hits() {
     let mut m = a.report.clone();
     assert!(merge_reports(&mut m, &b.report).is_empty());
     let fc = &m.files["m/a.go"];
-    assert_eq!(fc.statements, vec![block(1, 1, 2, 2, 1, 1), block(3, 1, 4, 2, 2, 5), block(6, 1, 6, 9, 1, 0)]);
-    assert_eq!(fc.lines, vec![
-        LineHit { line: line(1), hits: 1 },
-        LineHit { line: line(2), hits: 1 },
-        LineHit { line: line(3), hits: 5 },
-        LineHit { line: line(4), hits: 5 },
-        LineHit { line: line(6), hits: 0 },
-    ]);
+    assert_eq!(
+        fc.statements,
+        vec![
+            block(1, 1, 2, 2, 1, 1),
+            block(3, 1, 4, 2, 2, 5),
+            block(6, 1, 6, 9, 1, 0)
+        ]
+    );
+    assert_eq!(
+        fc.lines,
+        vec![
+            LineHit {
+                line: line(1),
+                hits: 1
+            },
+            LineHit {
+                line: line(2),
+                hits: 1
+            },
+            LineHit {
+                line: line(3),
+                hits: 5
+            },
+            LineHit {
+                line: line(4),
+                hits: 5
+            },
+            LineHit {
+                line: line(6),
+                hits: 0
+            },
+        ]
+    );
     assert_eq!(Totals::of_report(&m).statements, counter(4, 3));
 }
 
@@ -276,11 +387,41 @@ fn merging_two_jobs_adds_block_hits() {
 fn corpus_profiles_load_with_exact_totals() {
     let Some(dir) = corpus() else { return };
     let cases: [(&str, usize, Counter, Counter, Measure); 5] = [
-        ("go/gocoverutil-merged-count.out", 3, counter(12, 12), counter(25, 25), Measure::Counted),
-        ("go/gocoverutil-package1-count.out", 2, counter(3, 2), counter(9, 6), Measure::Counted),
-        ("go/gocoverutil-package2-count.out", 1, counter(9, 8), counter(16, 13), Measure::Counted),
-        ("go/grcov-go-atomic.out", 2, counter(299, 253), counter(503, 446), Measure::Counted),
-        ("go/shlike-set.out", 4, counter(216, 195), counter(366, 326), Measure::Boolean),
+        (
+            "go/gocoverutil-merged-count.out",
+            3,
+            counter(12, 12),
+            counter(25, 25),
+            Measure::Counted,
+        ),
+        (
+            "go/gocoverutil-package1-count.out",
+            2,
+            counter(3, 2),
+            counter(9, 6),
+            Measure::Counted,
+        ),
+        (
+            "go/gocoverutil-package2-count.out",
+            1,
+            counter(9, 8),
+            counter(16, 13),
+            Measure::Counted,
+        ),
+        (
+            "go/grcov-go-atomic.out",
+            2,
+            counter(299, 253),
+            counter(503, 446),
+            Measure::Counted,
+        ),
+        (
+            "go/shlike-set.out",
+            4,
+            counter(216, 195),
+            counter(366, 326),
+            Measure::Boolean,
+        ),
     ];
     let mut seen: Vec<String> = std::fs::read_dir(dir.join("go"))
         .expect("corpus/go")
@@ -306,7 +447,12 @@ fn corpus_profiles_load_with_exact_totals() {
     let fc = file(&l, "github.com/3ofcoins/shlike/helpers.go");
     assert_eq!(
         fc.statements[..4],
-        [block(6, 32, 8, 74, 1, 1), block(8, 74, 10, 3, 1, 1), block(10, 4, 12, 3, 1, 1), block(17, 39, 19, 27, 2, 1)]
+        [
+            block(6, 32, 8, 74, 1, 1),
+            block(8, 74, 10, 3, 1, 1),
+            block(10, 4, 12, 3, 1, 1),
+            block(17, 39, 19, 27, 2, 1)
+        ]
     );
     let zero = file(&l, "github.com/3ofcoins/shlike/lexer.go")
         .statements
@@ -322,7 +468,10 @@ fn corpus_profiles_load_with_exact_totals() {
 fn fixture_profiles_give_go_s_own_statement_totals() {
     let path = Path::new(FIXTURES).join("expected.json");
     let Ok(text) = std::fs::read(&path) else {
-        eprintln!("notice: {} is absent; fixture checks skipped", path.display());
+        eprintln!(
+            "notice: {} is absent; fixture checks skipped",
+            path.display()
+        );
         return;
     };
     let expected: serde_json::Value = serde_json::from_slice(&text).unwrap();
@@ -332,7 +481,10 @@ fn fixture_profiles_give_go_s_own_statement_totals() {
             continue;
         }
         let rel = e["path"].as_str().unwrap();
-        let want = counter(e["statements"]["found"].as_u64().unwrap(), e["statements"]["hit"].as_u64().unwrap());
+        let want = counter(
+            e["statements"]["found"].as_u64().unwrap(),
+            e["statements"]["hit"].as_u64().unwrap(),
+        );
         let l = load(&std::fs::read(Path::new(FIXTURES).join(rel)).unwrap());
         assert!(l.diagnostics.is_empty(), "{rel}: {:?}", l.diagnostics);
         let t = Totals::of_report(&l.report);
@@ -344,7 +496,9 @@ fn fixture_profiles_give_go_s_own_statement_totals() {
     assert_eq!(checked, 7, "expected.json lists 7 Go profiles");
     // Merging the two job profiles gives go tool cover's merge of their concatenation.
     for mode in ["count", "set"] {
-        let read = |name: &str| load(&std::fs::read(Path::new(FIXTURES).join(format!("go/{name}.{mode}.out"))).unwrap());
+        let read = |name: &str| {
+            load(&std::fs::read(Path::new(FIXTURES).join(format!("go/{name}.{mode}.out"))).unwrap())
+        };
         let (a, b, merged) = (read("job1"), read("job2"), read("merged"));
         let mut m = a.report.clone();
         merge_reports(&mut m, &b.report);
@@ -364,7 +518,10 @@ fn a_hostile_block_span_is_cut_at_the_spread_budget() {
     assert_eq!(Totals::of_report(&l.report).statements, counter(3, 3));
     let a = file(&l, "a.go");
     assert_eq!(a.lines.len(), (1 << 22) + 128);
-    assert_eq!(a.lines.last().map(|l| (l.line.get(), l.hits)), Some(((1 << 22) + 128, 1)));
+    assert_eq!(
+        a.lines.last().map(|l| (l.line.get(), l.hits)),
+        Some(((1 << 22) + 128, 1))
+    );
     assert!(file(&l, "b.go").lines.is_empty());
     let got: Vec<&str> = l.diagnostics.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(

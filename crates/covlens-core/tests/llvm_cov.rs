@@ -32,12 +32,17 @@ fn load(input: &str) -> Loaded {
     let bytes = input.as_bytes();
     let slice = parse_bytes_as(FORMAT, bytes, &ParseOptions::default())
         .unwrap_or_else(|e| panic!("slice entry failed: {}", e.render("input")));
-    let read = parse_read(FORMAT, BufReader::with_capacity(7, bytes), &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
+    let read = parse_read(
+        FORMAT,
+        BufReader::with_capacity(7, bytes),
+        &ParseOptions::default(),
+    )
+    .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
     assert_eq!(slice.report, read.report);
     assert_eq!(slice.diagnostics, read.diagnostics);
     for (path, fc) in &slice.report.files {
-        fc.check_invariants().unwrap_or_else(|e| panic!("{path}: {e}"));
+        fc.check_invariants()
+            .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     slice
 }
@@ -116,7 +121,11 @@ fn instantiations_are_one_function_named_without_generic_arguments() {
 {"name":"_RNCNvCsl0uWq4S81NN_9minicrate16sum_even_doubled0B3_","count":0,"regions":[[16,26,16,32,0,0,0,0]],"branches":[],"mcdc_records":[],"filenames":["src/a.rs"]},
 {"name":"from_a_macro","count":3,"regions":[[20,1,22,2,3,1,0,0],[21,5,21,20,3,1,0,1]],"branches":[],"mcdc_records":[],"filenames":["src/macros.rs","src/a.rs"]},
 {"name":"elsewhere","count":1,"regions":[[1,1,2,2,1,0,0,0]],"branches":[],"mcdc_records":[],"filenames":["src/other.rs"]}"#;
-    let l = load(&export("[1,1,1,true,true,false],[30,1,0,false,false,false]", "", functions));
+    let l = load(&export(
+        "[1,1,1,true,true,false],[30,1,0,false,false,false]",
+        "",
+        functions,
+    ));
     let fns = &file(&l, "src/a.rs").functions;
     let f = |name: &str, start: u32, end: u32, hits: u64| Function {
         name: name.to_string(),
@@ -154,7 +163,10 @@ fn branch_regions_give_two_outcomes_and_instantiations_are_summed() {
         "[5,8,5,13,1,0,0,0,4],[5,8,5,13,0,1,0,0,4],[7,3,7,9,0,0,0,0,4],[5,20,5,24,3,0,0,0,4]",
         "",
     )
-    .replace(r#""expansions":[]"#, &format!(r#""expansions":{expansions}"#));
+    .replace(
+        r#""expansions":[]"#,
+        &format!(r#""expansions":{expansions}"#),
+    );
     let l = load(&input);
     assert_eq!(
         file(&l, "src/a.rs").branches,
@@ -221,7 +233,10 @@ fn malformed_records_are_named_by_position_and_skipped() {
 {"name":"g","count":1}]}]}"#;
     let l = load(input);
     // Line 3: a region starts with 0, but line 1's region still wraps into it (count 2).
-    assert_eq!(hits(file(&l, "a.rs")), vec![(1, 2), (2, 2), (3, 2), (4, 0), (5, 0)]);
+    assert_eq!(
+        hits(file(&l, "a.rs")),
+        vec![(1, 2), (2, 2), (3, 2), (4, 0), (5, 0)]
+    );
     assert_eq!(l.report.files.len(), 1);
     assert_eq!(
         l.diagnostics,
@@ -247,7 +262,12 @@ fn malformed_records_are_named_by_position_and_skipped() {
             Diagnostic::warning(at(6, 22), "function record skipped: missing field `regions`"),
         ]
     );
-    let e = parse_bytes_as(FORMAT, b"{\"data\": [ {\"files\": [}", &ParseOptions::default()).unwrap_err();
+    let e = parse_bytes_as(
+        FORMAT,
+        b"{\"data\": [ {\"files\": [}",
+        &ParseOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!((e.format, e.position), (Some(FORMAT), at(1, 23)));
     assert_eq!(e.message, "expected value");
 }
@@ -340,15 +360,21 @@ fn exports_against_llvm_cov_reports_own_totals() {
         // Functions always agree; lines and branches wherever llvm-cov report counts each line once.
         assert_eq!(mine[4..], llvm[4..], "{rel}");
         assert_eq!(mine == llvm, why.is_empty(), "{rel}: {why}");
-        let read = parse_read(FORMAT, BufReader::with_capacity(128, &bytes[..]), &ParseOptions::default())
-            .unwrap();
+        let read = parse_read(
+            FORMAT,
+            BufReader::with_capacity(128, &bytes[..]),
+            &ParseOptions::default(),
+        )
+        .unwrap();
         assert_eq!(read.report, l.report, "{rel}");
     }
 }
 
 #[test]
 fn corpus_is_all_covered_and_summary_only_is_the_one_diagnostic() {
-    let Some(dir) = dir("../../../shared/corpus/llvm-cov-json") else { return };
+    let Some(dir) = dir("../../../shared/corpus/llvm-cov-json") else {
+        return;
+    };
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -374,13 +400,27 @@ fn corpus_is_all_covered_and_summary_only_is_the_one_diagnostic() {
 
 #[test]
 fn corpus_exact_values() {
-    let Some(dir) = dir("../../../shared/corpus/llvm-cov-json") else { return };
+    let Some(dir) = dir("../../../shared/corpus/llvm-cov-json") else {
+        return;
+    };
     let bytes = std::fs::read(dir.join("cargo-llvm-cov-instantiations.full.json")).unwrap();
     let l = parse_bytes(&bytes, &ParseOptions::default()).unwrap();
     let fc = &l.report.files["src/lib.rs"];
     assert_eq!(
         hits(fc),
-        vec![(1, 1), (3, 2), (4, 2), (5, 1), (7, 1), (9, 2), (11, 1), (12, 1), (13, 1), (14, 1), (15, 1)]
+        vec![
+            (1, 1),
+            (3, 2),
+            (4, 2),
+            (5, 1),
+            (7, 1),
+            (9, 2),
+            (11, 1),
+            (12, 1),
+            (13, 1),
+            (14, 1),
+            (15, 1)
+        ]
     );
     let fns: Vec<(&str, u32, u64)> = fc
         .functions

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use covlens_core::merge::{merge_file, normalize, MergeIssues};
 use covlens_core::{
-    merge_reports, Branch, BranchId, BranchName, Fidelity, FileCoverage, FileRecord, Function, Line, LineHit,
-    Measure, Report, ReportBuilder, StatementBlock, Totals,
+    merge_reports, Branch, BranchId, BranchName, Fidelity, FileCoverage, FileRecord, Function,
+    Line, LineHit, Measure, Report, ReportBuilder, StatementBlock, Totals,
 };
 use proptest::prelude::*;
 
@@ -22,20 +22,42 @@ fn count() -> impl Strategy<Value = u64> {
 fn file_coverage() -> impl Strategy<Value = FileCoverage> {
     (
         prop::collection::btree_map(1u32..40, count(), 0..12),
-        prop::collection::btree_map((1u32..40, 0u32..2, 0u32..3), prop::option::of(count()), 0..8),
-        prop::collection::btree_map(0u8..5, (1u32..40, prop::option::of(1u32..60), count()), 0..4),
+        prop::collection::btree_map(
+            (1u32..40, 0u32..2, 0u32..3),
+            prop::option::of(count()),
+            0..8,
+        ),
+        prop::collection::btree_map(
+            0u8..5,
+            (1u32..40, prop::option::of(1u32..60), count()),
+            0..4,
+        ),
         prop::collection::btree_map(1u32..40, 0u8..3, 0..3),
         // Go statement blocks: (start line, start column, line span, end column) → (statements, hits);
         // statement counts differ between sides sometimes, so the conflict rule is exercised too.
-        prop::collection::btree_map((1u32..40, 1u32..3, 0u32..3, 1u32..3), (0u32..3, count()), 0..4),
+        prop::collection::btree_map(
+            (1u32..40, 1u32..3, 0u32..3, 1u32..3),
+            (0u32..3, count()),
+            0..4,
+        ),
     )
         .prop_map(|(lines, branches, functions, sums, blocks)| FileCoverage {
-            lines: lines.into_iter().map(|(l, hits)| LineHit { line: line(l), hits }).collect(),
+            lines: lines
+                .into_iter()
+                .map(|(l, hits)| LineHit {
+                    line: line(l),
+                    hits,
+                })
+                .collect(),
             branches: branches
                 .into_iter()
                 .map(|((l, block, b), taken)| Branch {
                     line: line(l),
-                    id: BranchId { block, branch: BranchName::Index(b), flags: 0 },
+                    id: BranchId {
+                        block,
+                        branch: BranchName::Index(b),
+                        flags: 0,
+                    },
                     taken,
                 })
                 .collect(),
@@ -49,7 +71,10 @@ fn file_coverage() -> impl Strategy<Value = FileCoverage> {
                 })
                 .collect(),
             mcdc: Vec::new(),
-            line_checksums: sums.into_iter().map(|(l, s)| (line(l), format!("c{s}").into())).collect(),
+            line_checksums: sums
+                .into_iter()
+                .map(|(l, s)| (line(l), format!("c{s}").into()))
+                .collect(),
             version: None,
             statements: blocks
                 .into_iter()
@@ -66,18 +91,33 @@ fn file_coverage() -> impl Strategy<Value = FileCoverage> {
 }
 
 fn measure() -> impl Strategy<Value = Measure> {
-    prop_oneof![Just(Measure::Absent), Just(Measure::Counted), Just(Measure::Boolean)]
+    prop_oneof![
+        Just(Measure::Absent),
+        Just(Measure::Counted),
+        Just(Measure::Boolean)
+    ]
 }
 
 fn report() -> impl Strategy<Value = Report> {
     (
-        prop::collection::btree_map(prop::sample::select(vec!["a.c", "b.c", "dir/c.c", "dir/d.c"]), file_coverage(), 0..4),
+        prop::collection::btree_map(
+            prop::sample::select(vec!["a.c", "b.c", "dir/c.c", "dir/d.c"]),
+            file_coverage(),
+            0..4,
+        ),
         measure(),
         measure(),
     )
         .prop_map(|(files, lines, branches)| Report {
-            files: files.into_iter().map(|(p, f)| (p.to_string(), f)).collect::<BTreeMap<_, _>>(),
-            fidelity: Fidelity { lines, branches, ..Fidelity::EMPTY },
+            files: files
+                .into_iter()
+                .map(|(p, f)| (p.to_string(), f))
+                .collect::<BTreeMap<_, _>>(),
+            fidelity: Fidelity {
+                lines,
+                branches,
+                ..Fidelity::EMPTY
+            },
         })
 }
 
@@ -156,7 +196,15 @@ proptest! {
 }
 
 fn branch(l: u32, taken: Option<u64>) -> Branch {
-    Branch { line: line(l), id: BranchId { block: 0, branch: BranchName::Index(0), flags: 0 }, taken }
+    Branch {
+        line: line(l),
+        id: BranchId {
+            block: 0,
+            branch: BranchName::Index(0),
+            flags: 0,
+        },
+        taken,
+    }
 }
 
 fn one_file(fc: FileCoverage) -> Report {
@@ -167,11 +215,22 @@ fn one_file(fc: FileCoverage) -> Report {
 
 #[test]
 fn never_evaluated_is_the_identity_of_branch_merging() {
-    let cases = [(None, None, None), (None, Some(3), Some(3)), (Some(0), None, Some(0)), (Some(2), Some(5), Some(7))];
+    let cases = [
+        (None, None, None),
+        (None, Some(3), Some(3)),
+        (Some(0), None, Some(0)),
+        (Some(2), Some(5), Some(7)),
+    ];
     for (a, b, want) in cases {
         let m = merged(
-            &one_file(FileCoverage { branches: vec![branch(4, a)], ..Default::default() }),
-            &one_file(FileCoverage { branches: vec![branch(4, b)], ..Default::default() }),
+            &one_file(FileCoverage {
+                branches: vec![branch(4, a)],
+                ..Default::default()
+            }),
+            &one_file(FileCoverage {
+                branches: vec![branch(4, b)],
+                ..Default::default()
+            }),
         );
         assert_eq!(m.files["x.c"].branches[0].taken, want, "{a:?} + {b:?}");
     }
@@ -179,8 +238,20 @@ fn never_evaluated_is_the_identity_of_branch_merging() {
 
 #[test]
 fn saturation_is_reported_not_silent() {
-    let a = one_file(FileCoverage { lines: vec![LineHit { line: line(1), hits: u64::MAX - 1 }], ..Default::default() });
-    let b = one_file(FileCoverage { lines: vec![LineHit { line: line(1), hits: 5 }], ..Default::default() });
+    let a = one_file(FileCoverage {
+        lines: vec![LineHit {
+            line: line(1),
+            hits: u64::MAX - 1,
+        }],
+        ..Default::default()
+    });
+    let b = one_file(FileCoverage {
+        lines: vec![LineHit {
+            line: line(1),
+            hits: 5,
+        }],
+        ..Default::default()
+    });
     let mut m = a.clone();
     let diags = merge_reports(&mut m, &b);
     assert_eq!(m.files["x.c"].lines[0].hits, u64::MAX);
@@ -193,18 +264,49 @@ fn saturation_is_reported_not_silent() {
 
 #[test]
 fn differing_function_start_is_a_reported_conflict() {
-    let f = |start| Function { name: "main".into(), start: line(start), end: None, hits: 1 };
-    let mut m = one_file(FileCoverage { functions: vec![f(10)], ..Default::default() });
-    let diags = merge_reports(&mut m, &one_file(FileCoverage { functions: vec![f(7)], ..Default::default() }));
-    assert_eq!(m.files["x.c"].functions, vec![Function { name: "main".into(), start: line(7), end: None, hits: 2 }]);
+    let f = |start| Function {
+        name: "main".into(),
+        start: line(start),
+        end: None,
+        hits: 1,
+    };
+    let mut m = one_file(FileCoverage {
+        functions: vec![f(10)],
+        ..Default::default()
+    });
+    let diags = merge_reports(
+        &mut m,
+        &one_file(FileCoverage {
+            functions: vec![f(7)],
+            ..Default::default()
+        }),
+    );
+    assert_eq!(
+        m.files["x.c"].functions,
+        vec![Function {
+            name: "main".into(),
+            start: line(7),
+            end: None,
+            hits: 2
+        }]
+    );
     assert_eq!(diags.len(), 1);
-    assert!(diags[0].message.contains("function `main` starts at line 7 in one input and 10 in another"), "{}", diags[0].message);
+    assert!(
+        diags[0]
+            .message
+            .contains("function `main` starts at line 7 in one input and 10 in another"),
+        "{}",
+        diags[0].message
+    );
 }
 
 #[test]
 fn differing_line_checksums_are_reported() {
     let fc = |sum: &str| FileCoverage {
-        lines: vec![LineHit { line: line(3), hits: 1 }],
+        lines: vec![LineHit {
+            line: line(3),
+            hits: 1,
+        }],
         line_checksums: vec![(line(3), sum.into())],
         ..Default::default()
     };
@@ -212,7 +314,13 @@ fn differing_line_checksums_are_reported() {
     let diags = merge_reports(&mut m, &one_file(fc("bbb")));
     assert_eq!(m.files["x.c"].lines[0].hits, 2);
     assert_eq!(diags.len(), 1);
-    assert!(diags[0].message.contains("source checksums differ on 1 line(s) (first: 3)"), "{}", diags[0].message);
+    assert!(
+        diags[0]
+            .message
+            .contains("source checksums differ on 1 line(s) (first: 3)"),
+        "{}",
+        diags[0].message
+    );
 }
 
 #[test]
@@ -222,7 +330,16 @@ fn builder_merges_repeated_records_of_one_input() {
         b.push(FileRecord {
             path: "x.c".into(),
             coverage: FileCoverage {
-                lines: vec![LineHit { line: line(9), hits }, LineHit { line: line(2), hits: 0 }],
+                lines: vec![
+                    LineHit {
+                        line: line(9),
+                        hits,
+                    },
+                    LineHit {
+                        line: line(2),
+                        hits: 0,
+                    },
+                ],
                 ..Default::default()
             },
         });
@@ -232,15 +349,33 @@ fn builder_merges_repeated_records_of_one_input() {
     assert!(diags.is_empty());
     assert_eq!(
         r.files["x.c"].lines,
-        vec![LineHit { line: line(2), hits: 0 }, LineHit { line: line(9), hits: 5 }]
+        vec![
+            LineHit {
+                line: line(2),
+                hits: 0
+            },
+            LineHit {
+                line: line(9),
+                hits: 5
+            }
+        ]
     );
 }
 
 #[test]
 fn boolean_inputs_make_the_merge_boolean() {
-    let counted = Fidelity { lines: Measure::Counted, ..Fidelity::EMPTY };
-    let boolean = Fidelity { lines: Measure::Boolean, ..Fidelity::EMPTY };
+    let counted = Fidelity {
+        lines: Measure::Counted,
+        ..Fidelity::EMPTY
+    };
+    let boolean = Fidelity {
+        lines: Measure::Boolean,
+        ..Fidelity::EMPTY
+    };
     assert_eq!(counted.combine(boolean).lines, Measure::Boolean);
     assert_eq!(counted.combine(Fidelity::EMPTY).lines, Measure::Counted);
-    assert_eq!(Fidelity::EMPTY.combine(Fidelity::EMPTY).lines, Measure::Absent);
+    assert_eq!(
+        Fidelity::EMPTY.combine(Fidelity::EMPTY).lines,
+        Measure::Absent
+    );
 }

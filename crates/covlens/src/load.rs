@@ -100,7 +100,7 @@ fn load_stream<R: Read>(mut src: R, job: &Job, options: &ParseOptions) -> Outcom
         let why = if head.iter().all(u8::is_ascii_whitespace) {
             "empty input, no coverage data"
         } else {
-            "unrecognised content: not LCOV, Cobertura XML or JaCoCo XML (formats are detected from content, not file names)"
+            "unrecognised content: not a coverage format covlens reads (formats are detected from content, not file names)"
         };
         return Outcome::Failed(ParseError::new(None, None, why).render(&job.display));
     };
@@ -190,7 +190,8 @@ fn plan_cuts(path: &Path, size: u64, policy: SplitPolicy) -> Option<Vec<u64>> {
         .take(SNIFF_LEN as u64)
         .read_to_end(&mut head)
         .ok()?;
-    if detect(&head) != Some(Format::Lcov) {
+    // Only plain LCOV is cut: a gzip stream has no record boundaries to seek to.
+    if covlens_core::container::is_gzip(&head) || detect(&head) != Some(Format::Lcov) {
         return None;
     }
     let pieces = size.div_ceil(policy.piece.max(1));

@@ -126,6 +126,10 @@ fn summary_json_exact_lcov() {
     "found": 1,
     "hit": 1
   },
+  "statements": {
+    "found": 0,
+    "hit": 0
+  },
   "fidelity": {
     "lines": "counted",
     "branches": "counted",
@@ -169,8 +173,8 @@ fn summary_merges_inputs_and_lists_files() {
     assert_eq!(
         v["per_file"],
         json!([
-            {"path": "/src/a.c", "lines": {"found": 5, "hit": 3}, "branches": {"found": 2, "hit": 2}, "functions": {"found": 1, "hit": 1}},
-            {"path": "/src/b.c", "lines": {"found": 1, "hit": 0}, "branches": {"found": 0, "hit": 0}, "functions": {"found": 0, "hit": 0}},
+            {"path": "/src/a.c", "lines": {"found": 5, "hit": 3}, "branches": {"found": 2, "hit": 2}, "functions": {"found": 1, "hit": 1}, "statements": {"found": 0, "hit": 0}},
+            {"path": "/src/b.c", "lines": {"found": 1, "hit": 0}, "branches": {"found": 0, "hit": 0}, "functions": {"found": 0, "hit": 0}, "statements": {"found": 0, "hit": 0}},
         ])
     );
     let inputs: Vec<(&str, u64)> = v["inputs"]
@@ -366,7 +370,7 @@ fn unrecognised_input_is_an_error() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stderr,
-        "covlens: notes.txt: failed to read: unrecognised content: not LCOV, Cobertura XML or JaCoCo XML (formats are detected from content, not file names)\n\
+        "covlens: notes.txt: failed to read: unrecognised content: not a coverage format covlens reads (formats are detected from content, not file names)\n\
          covlens: empty.info: failed to read: empty input, no coverage data\n"
     );
     assert!(
@@ -517,8 +521,8 @@ fn summary_json_cobertura_and_jacoco() {
     assert_eq!(
         v["per_file"],
         json!([
-            {"path": "/src/a.c", "lines": {"found": 4, "hit": 2}, "branches": {"found": 2, "hit": 1}, "functions": {"found": 1, "hit": 1}},
-            {"path": "com/x/A.java", "lines": {"found": 3, "hit": 2}, "branches": {"found": 2, "hit": 1}, "functions": {"found": 2, "hit": 1}},
+            {"path": "/src/a.c", "lines": {"found": 4, "hit": 2}, "branches": {"found": 2, "hit": 1}, "functions": {"found": 1, "hit": 1}, "statements": {"found": 0, "hit": 0}},
+            {"path": "com/x/A.java", "lines": {"found": 3, "hit": 2}, "branches": {"found": 2, "hit": 1}, "functions": {"found": 2, "hit": 1}, "statements": {"found": 0, "hit": 0}},
         ])
     );
     assert_eq!(
@@ -772,4 +776,27 @@ fn merging_a_directory_into_itself_does_not_read_its_last_output() {
     let v = json_of(&run(&dir, &["summary", "--json", "cov/all.info"]));
     assert_eq!(v["lines"], json!({"found": 6, "hit": 3}));
     assert_eq!(v["files"], 2);
+}
+
+#[test]
+fn gzip_inputs_are_read_by_what_they_hold() {
+    use std::io::Write as _;
+    let dir = scratch("gzip");
+    write(&dir, "a.info", A_INFO);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(A_INFO.as_bytes()).unwrap();
+    fs::write(dir.join("a.info.gz"), gz.finish().unwrap()).unwrap();
+    let plain = json_of(&run(&dir, &["summary", "--json", "a.info"]));
+    let out = run(&dir, &["summary", "--json", "a.info.gz"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let zipped = json_of(&out);
+    assert_eq!(zipped["inputs"][0]["format"], "lcov");
+    for kind in ["lines", "branches", "functions"] {
+        assert_eq!(zipped[kind], plain[kind], "{kind}");
+    }
+    assert_eq!(
+        zipped["lines"]["found"].as_u64(),
+        Some(plain["lines"]["found"].as_u64().unwrap())
+    );
+    assert!(plain["lines"]["found"].as_u64().unwrap() > 0);
 }

@@ -29,16 +29,28 @@ fn summary(paths: &[PathBuf]) -> Value {
 
 fn names(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// Compares the kinds listed in `exact` exactly; for the other kinds the producer counts, covlens must
 /// find the same items and may only under-report hits (a merge of covered/not-covered inputs is a lower
 /// bound, never an invention).
-fn compare(what: &str, expected: &Value, exact: &[String], got: &Value, failures: &mut Vec<String>) {
+fn compare(
+    what: &str,
+    expected: &Value,
+    exact: &[String],
+    got: &Value,
+    failures: &mut Vec<String>,
+) {
     for kind in ["lines", "branches", "functions", "statements"] {
-        let Some(want) = expected.get(kind).filter(|v| !v.is_null()) else { continue };
+        let Some(want) = expected.get(kind).filter(|v| !v.is_null()) else {
+            continue;
+        };
         // `differs`: covlens reads this metric differently from the producer on purpose (the entry says why).
         if expected.get("differs").and_then(|d| d.get(kind)).is_some() {
             continue;
@@ -47,10 +59,14 @@ fn compare(what: &str, expected: &Value, exact: &[String], got: &Value, failures
         let (gf, gh) = (&got[kind]["found"], &got[kind]["hit"]);
         if exact.iter().any(|e| e == kind) {
             if (wf, wh) != (gf, gh) {
-                failures.push(format!("{what}: {kind}: producer says {wh}/{wf} hit/found, covlens says {gh}/{gf}"));
+                failures.push(format!(
+                    "{what}: {kind}: producer says {wh}/{wf} hit/found, covlens says {gh}/{gf}"
+                ));
             }
         } else if wf == gf && gh.as_u64() > wh.as_u64() {
-            failures.push(format!("{what}: {kind}: covlens invents hits: {gh} > producer's {wh}"));
+            failures.push(format!(
+                "{what}: {kind}: covlens invents hits: {gh} > producer's {wh}"
+            ));
         }
     }
 }
@@ -58,10 +74,18 @@ fn compare(what: &str, expected: &Value, exact: &[String], got: &Value, failures
 #[test]
 fn totals_equal_the_producers_own_summaries() {
     let expected_path = fixtures().join("expected.json");
-    let expected: Value =
-        serde_json::from_slice(&std::fs::read(&expected_path).expect("tests/fixtures/expected.json")).unwrap();
-    let entries = expected["entries"].as_array().expect("expected.json has an entries array");
-    assert!(entries.len() >= 6, "expected.json lists {} reports", entries.len());
+    let expected: Value = serde_json::from_slice(
+        &std::fs::read(&expected_path).expect("tests/fixtures/expected.json"),
+    )
+    .unwrap();
+    let entries = expected["entries"]
+        .as_array()
+        .expect("expected.json has an entries array");
+    assert!(
+        entries.len() >= 6,
+        "expected.json lists {} reports",
+        entries.len()
+    );
     let mut failures = Vec::new();
     let mut checked = 0;
     for entry in entries {
@@ -76,12 +100,28 @@ fn totals_equal_the_producers_own_summaries() {
         compare(path, entry, &comparable, &got, &mut failures);
         checked += 1;
         if let Some(parts) = entry.get("merge_of").and_then(Value::as_array) {
-            let parts: Vec<PathBuf> = parts.iter().map(|p| fixtures().join(p.as_str().unwrap())).collect();
-            let exact = entry.get("merge_exact_metrics").map_or(comparable.clone(), |m| names(Some(m)));
+            let parts: Vec<PathBuf> = parts
+                .iter()
+                .map(|p| fixtures().join(p.as_str().unwrap()))
+                .collect();
+            let exact = entry
+                .get("merge_exact_metrics")
+                .map_or(comparable.clone(), |m| names(Some(m)));
             let merged = summary(&parts);
-            compare(&format!("merge of {:?} (vs {path})", entry["merge_of"]), entry, &exact, &merged, &mut failures);
+            compare(
+                &format!("merge of {:?} (vs {path})", entry["merge_of"]),
+                entry,
+                &exact,
+                &merged,
+                &mut failures,
+            );
             checked += 1;
         }
     }
-    assert!(failures.is_empty(), "{} of {checked} checks differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -38,7 +38,11 @@ pub fn gcov_text(files: &[GenFile]) -> Vec<u8> {
             }
             match f.lines.get(li) {
                 Some(&(line, hits)) if line == n => {
-                    let _ = writeln!(s, "{:>9}:{n:>5}:    total += step(x, {n});", gcov_count(hits));
+                    let _ = writeln!(
+                        s,
+                        "{:>9}:{n:>5}:    total += step(x, {n});",
+                        gcov_count(hits)
+                    );
                     li += 1;
                 }
                 _ => {
@@ -107,12 +111,23 @@ fn gcc_json(files: &[GenFile], gcovr: bool) -> Vec<u8> {
                         if k > 0 {
                             s.push_str(", ");
                         }
-                        let _ = write!(
-                            s,
-                            r#"{{"count": {}, "fallthrough": {}, "throw": false}}"#,
-                            t.unwrap_or(0),
-                            k == 0
-                        );
+                        if gcovr {
+                            // gcovr 8 keys a line's branches by their blocks.
+                            let _ = write!(
+                                s,
+                                r#"{{"branchno": {k}, "count": {}, "fallthrough": {}, "throw": false, "source_block_id": 2, "destination_block_id": {}}}"#,
+                                t.unwrap_or(0),
+                                k == 0,
+                                k + 3
+                            );
+                        } else {
+                            let _ = write!(
+                                s,
+                                r#"{{"count": {}, "fallthrough": {}, "throw": false}}"#,
+                                t.unwrap_or(0),
+                                k == 0
+                            );
+                        }
                     }
                     bi += 1;
                 }
@@ -155,12 +170,19 @@ pub fn llvm_cov_json(files: &[GenFile]) -> Vec<u8> {
             let e = arms.get(1).copied().flatten().unwrap_or(0);
             let _ = write!(s, "[{line},5,{line},20,{t},{e},0,0,4]");
         }
-        let _ = write!(s, r#"],"expansions":[],"filename":"{}","mcdc_records":[],"segments":["#, f.path());
+        let _ = write!(
+            s,
+            r#"],"expansions":[],"filename":"{}","mcdc_records":[],"segments":["#,
+            f.path()
+        );
         for (i, (line, hits)) in f.lines.iter().enumerate() {
             if i > 0 {
                 s.push(',');
             }
-            let _ = write!(s, "[{line},5,{hits},true,true,false],[{line},40,0,false,false,false]");
+            let _ = write!(
+                s,
+                "[{line},5,{hits},true,true,false],[{line},40,0,false,false,false]"
+            );
         }
         s.push_str(r#"],"summary":{}}"#);
     }

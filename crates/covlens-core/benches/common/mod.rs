@@ -573,16 +573,27 @@ pub fn coveragepy_json(files: &[GenFile]) -> Vec<u8> {
         if n > 0 {
             s.push_str(", ");
         }
-        let _ = write!(s, r#""acme/mod_{:02}/unit_{:05}.py": {{"executed_lines": "#, f.module, f.index);
-        list(&mut s, &mut f.lines.iter().filter(|l| l.1 > 0).map(|l| l.0.to_string()));
+        let _ = write!(
+            s,
+            r#""acme/mod_{:02}/unit_{:05}.py": {{"executed_lines": "#,
+            f.module, f.index
+        );
+        list(
+            &mut s,
+            &mut f.lines.iter().filter(|l| l.1 > 0).map(|l| l.0.to_string()),
+        );
         s.push_str(r#", "missing_lines": "#);
-        list(&mut s, &mut f.lines.iter().filter(|l| l.1 == 0).map(|l| l.0.to_string()));
+        list(
+            &mut s,
+            &mut f.lines.iter().filter(|l| l.1 == 0).map(|l| l.0.to_string()),
+        );
         s.push_str(r#", "excluded_lines": [], "executed_branches": "#);
         let arcs = |taken: bool| {
             f.branches.iter().flat_map(move |(line, arms)| {
-                arms.iter().enumerate().filter_map(move |(i, t)| {
-                    ((t.unwrap_or(0) > 0) == taken).then(|| format!("[{line}, {}]", line + 1 + i as u32))
-                })
+                arms.iter()
+                    .enumerate()
+                    .filter(move |(_, t)| (t.unwrap_or(0) > 0) == taken)
+                    .map(move |(i, _)| format!("[{line}, {}]", line + 1 + i as u32))
             })
         };
         list(&mut s, &mut arcs(true));
@@ -598,10 +609,20 @@ pub fn coveragepy_json(files: &[GenFile]) -> Vec<u8> {
                 s.push_str(", ");
             }
             let _ = write!(s, r#""step{i}": {{"executed_lines": "#);
-            let body = || f.lines.iter().filter(|l| l.0 > func.start && l.0 <= func.end);
-            list(&mut s, &mut body().filter(|l| l.1 > 0).map(|l| l.0.to_string()));
+            let body = || {
+                f.lines
+                    .iter()
+                    .filter(|l| l.0 > func.start && l.0 <= func.end)
+            };
+            list(
+                &mut s,
+                &mut body().filter(|l| l.1 > 0).map(|l| l.0.to_string()),
+            );
             s.push_str(r#", "missing_lines": "#);
-            list(&mut s, &mut body().filter(|l| l.1 == 0).map(|l| l.0.to_string()));
+            list(
+                &mut s,
+                &mut body().filter(|l| l.1 == 0).map(|l| l.0.to_string()),
+            );
             let _ = write!(s, r#", "start_line": {}}}"#, func.start);
         }
         s.push_str("}}");

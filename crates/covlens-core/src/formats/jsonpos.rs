@@ -12,60 +12,8 @@ use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde_json::value::RawValue;
 
 use crate::detect::Format;
-use crate::diag::{Diagnostic, ParseError, Position, Severity};
-
-/// Diagnostics, capped at `ParseOptions::max_diagnostics` (0: no cap); messages are built only when kept.
-pub(crate) struct Diags {
-    list: Vec<Diagnostic>,
-    max: usize,
-    dropped: u64,
-}
-
-impl Diags {
-    pub(crate) fn new(max: usize) -> Diags {
-        Diags {
-            list: Vec::new(),
-            max,
-            dropped: 0,
-        }
-    }
-
-    pub(crate) fn push(
-        &mut self,
-        severity: Severity,
-        position: Option<Position>,
-        message: impl FnOnce() -> String,
-    ) {
-        if self.max != 0 && self.list.len() >= self.max {
-            self.dropped += 1;
-            return;
-        }
-        self.list.push(Diagnostic {
-            severity,
-            position,
-            message: message(),
-        });
-    }
-
-    pub(crate) fn warn(&mut self, position: Option<Position>, message: impl FnOnce() -> String) {
-        self.push(Severity::Warning, position, message);
-    }
-
-    pub(crate) fn note(&mut self, position: Option<Position>, message: impl FnOnce() -> String) {
-        self.push(Severity::Note, position, message);
-    }
-
-    pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
-        if self.dropped > 0 {
-            let n = self.dropped;
-            self.list.push(Diagnostic::note(
-                None,
-                format!("{n} more diagnostic(s) not shown (limit {})", self.max),
-            ));
-        }
-        self.list
-    }
-}
+pub(crate) use crate::diag::Diags;
+use crate::diag::{ParseError, Position};
 
 /// Turns byte offsets of one input into 1-based `line:column` positions (column in bytes). Offsets
 /// asked in increasing order (the usual case) cost only the bytes between them.
@@ -271,11 +219,35 @@ mod tests {
     fn positions_follow_lines_and_columns() {
         let text = b"{\n  \"a\": 1,\n  \"b\": [2, 3]\n}";
         let mut index = LineIndex::new(text);
-        assert_eq!(index.position(0), Position::LineCol { line: 1, column: Some(1) });
-        assert_eq!(index.position(4), Position::LineCol { line: 2, column: Some(3) });
-        assert_eq!(index.position(20), Position::LineCol { line: 3, column: Some(9) });
+        assert_eq!(
+            index.position(0),
+            Position::LineCol {
+                line: 1,
+                column: Some(1)
+            }
+        );
+        assert_eq!(
+            index.position(4),
+            Position::LineCol {
+                line: 2,
+                column: Some(3)
+            }
+        );
+        assert_eq!(
+            index.position(20),
+            Position::LineCol {
+                line: 3,
+                column: Some(9)
+            }
+        );
         // Going back restarts from the beginning.
-        assert_eq!(index.position(2), Position::LineCol { line: 2, column: Some(1) });
+        assert_eq!(
+            index.position(2),
+            Position::LineCol {
+                line: 2,
+                column: Some(1)
+            }
+        );
         assert_eq!(offset_of_line_col(text, 3, 9), 20);
     }
 

@@ -12,15 +12,15 @@ use crate::model::{Fidelity, FileRecord};
 
 pub mod cobertura;
 pub mod codecov;
+pub mod coveragepy;
 pub mod gcov_json;
 pub mod gcov_text;
 pub mod gcovr_json;
-pub mod coveragepy;
 pub mod go;
 pub mod jacoco;
+pub(crate) mod jsonpos;
 pub mod lcov;
 pub mod llvm_cov;
-pub(crate) mod jsonpos;
 pub(crate) mod xml;
 
 /// Options shared by every parser.

@@ -17,6 +17,7 @@ use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 
 use crate::detect::Format;
+use crate::diag::Diags;
 use crate::diag::{Diagnostic, ParseError, Position, Severity};
 use crate::formats::{ParseOptions, Sink};
 use crate::model::FileRecord;
@@ -38,45 +39,6 @@ pub(crate) trait Handler {
     fn text(&mut self, _text: &str) {}
     /// After the last event: checks that the document had the expected root, flushes buffered records.
     fn finish(&mut self, cx: &mut Cx<'_, '_>) -> Result<(), String>;
-}
-
-/// Diagnostics with the caller's cap ([`ParseOptions::max_diagnostics`]).
-pub(crate) struct Diags {
-    list: Vec<Diagnostic>,
-    max: usize,
-    dropped: u64,
-}
-
-impl Diags {
-    fn new(options: &ParseOptions) -> Diags {
-        Diags {
-            list: Vec::new(),
-            max: options.max_diagnostics,
-            dropped: 0,
-        }
-    }
-
-    fn accepting(&self) -> bool {
-        self.max == 0 || self.list.len() < self.max
-    }
-
-    fn push(&mut self, d: Diagnostic) {
-        if self.accepting() {
-            self.list.push(d);
-        } else {
-            self.dropped += 1;
-        }
-    }
-
-    fn finish(mut self) -> Vec<Diagnostic> {
-        if self.dropped > 0 {
-            self.list.push(Diagnostic::note(
-                None,
-                format!("{} more diagnostic(s) not shown", self.dropped),
-            ));
-        }
-        self.list
-    }
 }
 
 /// Turns a byte offset into a position.
@@ -227,25 +189,18 @@ impl Cx<'_, '_> {
     }
 
     fn diag(&mut self, severity: Severity, message: String) {
-        if self.diags.accepting() {
-            let position = Some(self.here());
-            self.diags.push(Diagnostic {
-                severity,
-                position,
-                message,
-            });
+        // Locating costs a scan, so only for diagnostics that are kept.
+        let position = if self.diags.accepting() {
+            Some(self.here())
         } else {
-            self.diags.dropped += 1;
-        }
+            None
+        };
+        self.diags.push(severity, position, || message);
     }
 
     /// A diagnostic about something seen earlier (no position: the reader entry cannot place it).
     pub(crate) fn diag_unplaced(&mut self, severity: Severity, message: impl Into<String>) {
-        self.diags.push(Diagnostic {
-            severity,
-            position: None,
-            message: message.into(),
-        });
+        self.diags.push(severity, None, || message.into());
     }
 
     /// Hands a record to the sink.
@@ -371,7 +326,7 @@ pub(crate) fn run_slice<H: Handler>(
     let mut reader = Reader::from_reader(input);
     configure(&mut reader);
     let mut loc = SliceLocator::new(input);
-    let mut diags = Diags::new(options);
+    let mut diags = Diags::new(options.max_diagnostics);
     let mut stack = Stack::default();
     loop {
         let start = reader.buffer_position();
@@ -443,7 +398,7 @@ pub(crate) fn run_reader<R: BufRead, H: Handler>(
     };
     let mut reader = Reader::from_reader(counting);
     configure(&mut reader);
-    let mut diags = Diags::new(options);
+    let mut diags = Diags::new(options.max_diagnostics);
     let mut stack = Stack::default();
     let mut buf = Vec::with_capacity(4096);
     loop {

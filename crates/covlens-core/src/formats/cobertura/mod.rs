@@ -12,7 +12,6 @@ use crate::model::{BranchIdentity, Fidelity, Measure};
 
 mod parse;
 mod write;
-/// XML plumbing shared with the JaCoCo reader.
 
 pub use write::{write, WriteOptions};
 

@@ -30,8 +30,10 @@
 
 use quick_xml::events::BytesStart;
 
-use crate::formats::xml::{attr_str, attrs, count_attr, line_attr, parse_u64, pick_attrs, Cx, Handler};
 use crate::diag::Severity;
+use crate::formats::xml::{
+    attr_str, attrs, count_attr, line_attr, parse_u64, pick_attrs, Cx, Handler,
+};
 use crate::model::{
     Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit,
 };

@@ -1,6 +1,7 @@
 //! Codecov JSON to file records: each file's line values read one by one, so a bad value is reported
 //! at its position and skipped.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -9,7 +10,7 @@ use serde::Deserialize as DeriveDeserialize;
 use serde_json::value::RawValue;
 
 use crate::detect::Format;
-use crate::diag::{Diagnostic, ParseError, Position};
+use crate::diag::{Diagnostic, ParseError};
 use crate::formats::jsonpos::{self, CountIs, Diags, LineIndex, Num};
 use crate::formats::{ParseOptions, Sink};
 use crate::model::{Branch, BranchId, BranchName, FileCoverage, FileRecord, Line, LineHit};
@@ -24,8 +25,36 @@ struct Document<'a> {
     coverage: &'a RawValue,
 }
 
-/// A JSON object read as its entries in order, values kept raw.
-struct RawMap<'a>(Vec<(String, &'a RawValue)>);
+/// A JSON object read as its entries in order, values kept raw (keys borrowed when unescaped).
+struct RawMap<'a>(Vec<(Key<'a>, &'a RawValue)>);
+
+/// An object key, borrowed from the input unless it has escapes.
+struct Key<'a>(Cow<'a, str>);
+
+impl std::fmt::Display for Key<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Key<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Key<'a>, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Key<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'a>, E> {
+                Ok(Key(Cow::Owned(v.to_string())))
+            }
+        }
+        d.deserialize_str(V(PhantomData))
+    }
+}
 
 impl<'de: 'a, 'a> Deserialize<'de> for RawMap<'a> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RawMap<'a>, D::Error> {
@@ -37,7 +66,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for RawMap<'a> {
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawMap<'a>, A::Error> {
                 let mut entries = Vec::new();
-                while let Some((k, v)) = map.next_entry::<String, &'a RawValue>()? {
+                while let Some((k, v)) = map.next_entry::<Key<'a>, &'a RawValue>()? {
                     entries.push((k, v));
                 }
                 Ok(RawMap(entries))
@@ -83,7 +112,10 @@ pub(crate) fn parse_slice(
         ParseError::new(
             Some(FORMAT),
             Some(index.of_error_in(doc.coverage, &e)),
-            format!("`coverage` is not an object of files: {}", jsonpos::json_message(&e)),
+            format!(
+                "`coverage` is not an object of files: {}",
+                jsonpos::json_message(&e)
+            ),
         )
     })?;
     let mut cx = Cx {
@@ -92,16 +124,16 @@ pub(crate) fn parse_slice(
         partial_lines: 0,
     };
     for (path, raw) in files.0 {
+        let path = path.0.into_owned();
         let mut coverage = FileCoverage::default();
         let text = raw.get().trim_start();
         if text.starts_with('{') {
             match serde_json::from_str::<RawMap<'_>>(raw.get()) {
                 Ok(lines) => {
                     for (key, value) in lines.0 {
-                        let at = cx.index.of_raw(value);
-                        match key.trim().parse::<u32>().ok().and_then(Line::new) {
-                            Some(line) => cx.value(line, value, at, &mut coverage),
-                            None => cx.diags.warn(Some(at), || {
+                        match key.0.trim().parse::<u32>().ok().and_then(Line::new) {
+                            Some(line) => cx.value(line, value, &mut coverage),
+                            None => cx.warn(value, || {
                                 format!("{path}: line key `{key}` is not a line number (1 or more); skipped")
                             }),
                         }
@@ -123,10 +155,9 @@ pub(crate) fn parse_slice(
                         if value.get() == "null" {
                             continue;
                         }
-                        let at = cx.index.of_raw(value);
                         match u32::try_from(i).ok().and_then(Line::new) {
-                            Some(line) => cx.value(line, value, at, &mut coverage),
-                            None => cx.diags.warn(Some(at), || {
+                            Some(line) => cx.value(line, value, &mut coverage),
+                            None => cx.warn(value, || {
                                 format!("{path}: index {i} of the line list is not a line; skipped")
                             }),
                         }
@@ -141,8 +172,7 @@ pub(crate) fn parse_slice(
                 }
             }
         } else {
-            let at = cx.index.of_raw(raw);
-            cx.diags.warn(Some(at), || {
+            cx.warn(raw, || {
                 format!("{path}: file skipped: expected an object of lines or a list")
             });
             continue;
@@ -165,44 +195,60 @@ struct Cx<'a> {
 }
 
 impl Cx<'_> {
-    fn value(&mut self, line: Line, raw: &RawValue, at: Position, fc: &mut FileCoverage) {
+    /// A warning at `raw`'s position (computed only here: most values never need one).
+    fn warn(&mut self, raw: &RawValue, message: impl FnOnce() -> String) {
+        let at = self.index.of_raw(raw);
+        self.diags.warn(Some(at), message);
+    }
+
+    fn value(&mut self, line: Line, raw: &RawValue, fc: &mut FileCoverage) {
         let text = raw.get();
         if text == "null" {
             return;
         }
+        // The common case, a plain count, without the JSON number parser.
+        if !text.is_empty() && text.len() < 20 && text.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(hits) = text.parse::<u64>() {
+                fc.lines.push(LineHit { line, hits });
+                return;
+            }
+        }
         if text.starts_with('"') {
             let Ok(s) = serde_json::from_str::<String>(text) else {
-                self.diags
-                    .warn(Some(at), || format!("line {line}: unreadable string; skipped"));
+                self.warn(raw, || format!("line {line}: unreadable string; skipped"));
                 return;
             };
-            self.string_value(line, s.trim(), at, fc);
+            self.string_value(line, s.trim(), raw, fc);
             return;
         }
         match serde_json::from_str::<Num>(text) {
-            Ok(n) => self.hits(line, n, at, fc),
-            Err(_) => self.diags.warn(Some(at), || {
-                format!("line {line}: expected hits, \"covered/total\" or null, found `{}`; skipped", short(text))
+            Ok(n) => self.hits(line, n, raw, fc),
+            Err(_) => self.warn(raw, || {
+                format!(
+                    "line {line}: expected hits, \"covered/total\" or null, found `{}`; skipped",
+                    short(text)
+                )
             }),
         }
     }
 
-    fn hits(&mut self, line: Line, n: Num, at: Position, fc: &mut FileCoverage) {
+    fn hits(&mut self, line: Line, n: Num, raw: &RawValue, fc: &mut FileCoverage) {
         let hits = match n.count() {
             CountIs::Exact(v) => v,
             CountIs::Clamped => {
-                self.diags
-                    .warn(Some(at), || format!("line {line}: negative hits {n} clamped to 0"));
+                self.warn(raw, || {
+                    format!("line {line}: negative hits {n} clamped to 0")
+                });
                 0
             }
             CountIs::Saturated => {
-                self.diags.warn(Some(at), || {
+                self.warn(raw, || {
                     format!("line {line}: hits {n} saturated at {}", u64::MAX)
                 });
                 u64::MAX
             }
             CountIs::NotInteger => {
-                self.diags.warn(Some(at), || {
+                self.warn(raw, || {
                     format!("line {line}: hits {n} is not an integer; skipped")
                 });
                 return;
@@ -211,25 +257,32 @@ impl Cx<'_> {
         fc.lines.push(LineHit { line, hits });
     }
 
-    fn string_value(&mut self, line: Line, s: &str, at: Position, fc: &mut FileCoverage) {
+    fn string_value(&mut self, line: Line, s: &str, raw: &RawValue, fc: &mut FileCoverage) {
         let Some((c, t)) = s.split_once('/') else {
             // Some writers quote plain hit counts.
             match s.parse::<u64>() {
                 Ok(h) => fc.lines.push(LineHit { line, hits: h }),
-                Err(_) => self.diags.warn(Some(at), || {
-                    format!("line {line}: expected hits or \"covered/total\", found \"{}\"; skipped", short(s))
+                Err(_) => self.warn(raw, || {
+                    format!(
+                        "line {line}: expected hits or \"covered/total\", found \"{}\"; skipped",
+                        short(s)
+                    )
                 }),
             }
             return;
         };
-        let (Ok(mut covered), Ok(total)) = (c.trim().parse::<u32>(), t.trim().parse::<u32>()) else {
-            self.diags.warn(Some(at), || {
-                format!("line {line}: \"{}\" is not covered/total; skipped", short(s))
+        let (Ok(mut covered), Ok(total)) = (c.trim().parse::<u32>(), t.trim().parse::<u32>())
+        else {
+            self.warn(raw, || {
+                format!(
+                    "line {line}: \"{}\" is not covered/total; skipped",
+                    short(s)
+                )
             });
             return;
         };
         if covered > total {
-            self.diags.warn(Some(at), || {
+            self.warn(raw, || {
                 format!("line {line}: {covered} of {total} covered; read as {total} of {total}")
             });
             covered = total;
@@ -240,7 +293,7 @@ impl Cx<'_> {
             hits: u64::from(covered > 0),
         });
         if total > MAX_BRANCHES_PER_LINE {
-            self.diags.warn(Some(at), || {
+            self.warn(raw, || {
                 format!("line {line}: {total} branches is more than {MAX_BRANCHES_PER_LINE} on one line; its branches are skipped")
             });
             return;

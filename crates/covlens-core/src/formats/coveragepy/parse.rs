@@ -31,9 +31,12 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::detect::Format;
+use crate::diag::Diags;
 use crate::diag::{Diagnostic, ParseError, Position, Severity};
 use crate::formats::{ParseOptions, Sink};
-use crate::model::{Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit};
+use crate::model::{
+    Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit,
+};
 
 /// The block of an arc to a line.
 pub(crate) const BLOCK_JUMP: u32 = 0;
@@ -129,38 +132,6 @@ struct Entry {
     functions: Option<BTreeMap<String, Region>>,
 }
 
-/// Diagnostics, capped at [`ParseOptions::max_diagnostics`].
-struct Diags {
-    list: Vec<Diagnostic>,
-    max: usize,
-    dropped: u64,
-}
-
-impl Diags {
-    fn push(&mut self, severity: Severity, position: Option<Position>, message: impl FnOnce() -> String) {
-        if self.max != 0 && self.list.len() >= self.max {
-            self.dropped += 1;
-            return;
-        }
-        self.list.push(Diagnostic {
-            severity,
-            position,
-            message: message(),
-        });
-    }
-
-    fn finish(mut self) -> Vec<Diagnostic> {
-        if self.dropped > 0 {
-            let n = self.dropped;
-            self.list.push(Diagnostic::note(
-                None,
-                format!("{n} more diagnostic(s) not shown (limit {})", self.max),
-            ));
-        }
-        self.list
-    }
-}
-
 /// Line and column of increasing offsets, counted incrementally (entries come in input order, so the
 /// input is scanned once in all).
 struct Cursor {
@@ -206,7 +177,11 @@ pub(crate) fn parse_slice(
     options: &ParseOptions,
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
-    let bom = if input.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if input.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let body = &input[bom..];
     // serde would read a top-level array as the struct's fields in order: refuse anything but an object.
     if let Some(i) = body.iter().position(|c| !c.is_ascii_whitespace()) {
@@ -236,11 +211,7 @@ pub(crate) fn parse_slice(
             "no `files` object: not a coverage.py JSON report",
         ));
     };
-    let mut diags = Diags {
-        list: Vec::new(),
-        max: options.max_diagnostics,
-        dropped: 0,
-    };
+    let mut diags = Diags::new(options.max_diagnostics);
     let mut cursor = Cursor {
         offset: 0,
         line: 1,
@@ -271,7 +242,9 @@ pub(crate) fn parse_slice(
                 };
                 let message = message_of(&e);
                 diags.push(Severity::Warning, Some(position), || {
-                    format!("file entry `{path}` is not a coverage.py file object ({message}); skipped")
+                    format!(
+                        "file entry `{path}` is not a coverage.py file object ({message}); skipped"
+                    )
                 });
                 continue;
             }
@@ -285,12 +258,18 @@ pub(crate) fn parse_slice(
     Ok(diags.finish())
 }
 
-/// A list number as a line, or a diagnostic.
-fn line_of(n: i64, path: &str, what: &str, at: Position, diags: &mut Diags) -> Option<Line> {
+/// A list number as a line, or a diagnostic (`what` names it: `executed line 0`).
+fn line_of(
+    n: i64,
+    path: &str,
+    what: impl FnOnce() -> String,
+    at: Position,
+    diags: &mut Diags,
+) -> Option<Line> {
     let line = u32::try_from(n).ok().and_then(Line::new);
     if line.is_none() {
         diags.push(Severity::Warning, Some(at), || {
-            format!("`{path}`: {what} {n} is not a line number; skipped")
+            format!("`{path}`: {} is not a line number; skipped", what())
         });
     }
     line
@@ -301,7 +280,8 @@ fn file_coverage(path: &str, entry: Entry, at: Position, diags: &mut Diags) -> F
     excluded.sort_unstable();
     let is_excluded = |n: i64| excluded.binary_search(&n).is_ok();
 
-    let mut lines: Vec<LineHit> = Vec::with_capacity(entry.executed_lines.len() + entry.missing_lines.len());
+    let mut lines: Vec<LineHit> =
+        Vec::with_capacity(entry.executed_lines.len() + entry.missing_lines.len());
     for (list, hits, what) in [
         (&entry.executed_lines, 1, "executed line"),
         (&entry.missing_lines, 0, "missing line"),
@@ -310,7 +290,7 @@ fn file_coverage(path: &str, entry: Entry, at: Position, diags: &mut Diags) -> F
             if hits == 1 && is_excluded(n) {
                 continue;
             }
-            if let Some(line) = line_of(n, path, what, at, diags) {
+            if let Some(line) = line_of(n, path, || format!("{what} {n}"), at, diags) {
                 lines.push(LineHit { line, hits });
             }
         }
@@ -332,10 +312,15 @@ fn file_coverage(path: &str, entry: Entry, at: Position, diags: &mut Diags) -> F
         (&entry.missing_branches, 0, "missing branch"),
     ] {
         for &(from, to) in list {
-            let Some(line) = line_of(from, path, &format!("{what} [{from}, {to}]: from line"), at, diags) else {
+            let what_from = || format!("{what} [{from}, {to}]: from line {from}");
+            let Some(line) = line_of(from, path, what_from, at, diags) else {
                 continue;
             };
-            let (block, dest) = if to < 0 { (BLOCK_EXIT, to.unsigned_abs()) } else { (BLOCK_JUMP, to as u64) };
+            let (block, dest) = if to < 0 {
+                (BLOCK_EXIT, to.unsigned_abs())
+            } else {
+                (BLOCK_JUMP, to as u64)
+            };
             let Some(dest) = u32::try_from(dest).ok().filter(|&d| d > 0) else {
                 diags.push(Severity::Warning, Some(at), || {
                     format!("`{path}`: {what} [{from}, {to}] has no valid destination; skipped")
@@ -368,7 +353,10 @@ fn file_coverage(path: &str, entry: Entry, at: Position, diags: &mut Diags) -> F
         if name.is_empty() {
             continue;
         }
-        let executed = region.executed_lines.iter().any(|&n| n > 0 && !is_excluded(n));
+        let executed = region
+            .executed_lines
+            .iter()
+            .any(|&n| n > 0 && !is_excluded(n));
         let statements = executed || region.missing_lines.iter().any(|&n| n > 0);
         if !statements {
             continue;
@@ -378,7 +366,13 @@ fn file_coverage(path: &str, entry: Entry, at: Position, diags: &mut Diags) -> F
             .and_then(|n| u32::try_from(n).ok())
             .and_then(Line::new)
             .or_else(|| {
-                let first = region.executed_lines.iter().chain(&region.missing_lines).copied().filter(|&n| n > 0).min()?;
+                let first = region
+                    .executed_lines
+                    .iter()
+                    .chain(&region.missing_lines)
+                    .copied()
+                    .filter(|&n| n > 0)
+                    .min()?;
                 u32::try_from(first).ok().and_then(Line::new)
             });
         let Some(start) = start else {
@@ -407,7 +401,14 @@ fn file_coverage(path: &str, entry: Entry, at: Position, diags: &mut Diags) -> F
 }
 
 /// Notes where the file's own `summary` disagrees with its lists.
-fn check_summary(path: &str, s: &Summary, lines: &[LineHit], branches: &[Branch], at: Position, diags: &mut Diags) {
+fn check_summary(
+    path: &str,
+    s: &Summary,
+    lines: &[LineHit],
+    branches: &[Branch],
+    at: Position,
+    diags: &mut Diags,
+) {
     let found = lines.len() as u64;
     let hit = lines.iter().filter(|l| l.hits > 0).count() as u64;
     if s.num_statements.is_some_and(|n| n != found) || s.covered_lines.is_some_and(|n| n != hit) {

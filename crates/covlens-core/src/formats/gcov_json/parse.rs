@@ -161,8 +161,9 @@ impl Cx<'_> {
                 Some(u64::MAX)
             }
             CountIs::NotInteger => {
-                self.diags
-                    .warn(Some(at), || format!("{what} {n} is not an integer; skipped"));
+                self.diags.warn(Some(at), || {
+                    format!("{what} {n} is not an integer; skipped")
+                });
                 None
             }
         }

@@ -220,7 +220,9 @@ impl Parser {
             .and_then(|n| u32::try_from(n).ok())
             .and_then(Line::new)
         else {
-            self.warn(column, || "line number out of range; line skipped".to_string());
+            self.warn(column, || {
+                "line number out of range; line skipped".to_string()
+            });
             return true;
         };
         if self.record.is_none() {
@@ -281,7 +283,10 @@ impl Parser {
                 column: None,
             });
             self.diags.warn(at, || {
-                format!("function `{}` is followed by no source line; skipped", f.name)
+                format!(
+                    "function `{}` is followed by no source line; skipped",
+                    f.name
+                )
             });
         }
         if let Some(r) = self.record.take() {
@@ -296,8 +301,9 @@ impl Parser {
         self.end_record(sink);
         if self.outside > 1 {
             let n = self.outside;
-            self.diags
-                .warn(None, || format!("{n} source lines before any `Source:` header were skipped"));
+            self.diags.warn(None, || {
+                format!("{n} source lines before any `Source:` header were skipped")
+            });
         }
         self.diags.finish()
     }
@@ -346,7 +352,9 @@ impl Parser {
     fn function_line(&mut self, rest: &[u8], column: usize) {
         let text = String::from_utf8_lossy(rest);
         let Some(i) = text.rfind(" called ") else {
-            self.warn(column, || "function line without `called N`; skipped".to_string());
+            self.warn(column, || {
+                "function line without `called N`; skipped".to_string()
+            });
             return;
         };
         let name = text[..i].trim().to_string();
@@ -354,12 +362,17 @@ impl Parser {
         let hits = match count.parse::<u64>() {
             Ok(h) => h,
             Err(_) if count.starts_with('-') && count[1..].parse::<u64>().is_ok() => {
-                self.warn(column, || format!("function `{name}`: negative count {count} clamped to 0"));
+                self.warn(column, || {
+                    format!("function `{name}`: negative count {count} clamped to 0")
+                });
                 0
             }
             Err(_) => {
                 self.warn(column, || {
-                    format!("function `{name}`: call count `{}` is not a number; skipped", short(count))
+                    format!(
+                        "function `{name}`: call count `{}` is not a number; skipped",
+                        short(count)
+                    )
                 });
                 return;
             }
@@ -381,7 +394,9 @@ impl Parser {
         let mut words = text.split_whitespace();
         let number = words.next().and_then(|w| w.parse::<u32>().ok());
         let Some(number) = number else {
-            self.warn(column, || "branch line without a branch number; skipped".to_string());
+            self.warn(column, || {
+                "branch line without a branch number; skipped".to_string()
+            });
             return;
         };
         let taken = match (words.next(), words.next()) {
@@ -398,25 +413,36 @@ impl Parser {
                         Some(u64::from(p > 0.0))
                     }
                     Err(_) => {
-                        self.warn(column, || format!("branch {number}: `{v}` is not a percentage; skipped"));
+                        self.warn(column, || {
+                            format!("branch {number}: `{v}` is not a percentage; skipped")
+                        });
                         return;
                     }
                 },
                 None => match v.parse::<u64>() {
                     Ok(c) => Some(c),
                     Err(_) if v.starts_with('-') && v[1..].parse::<u64>().is_ok() => {
-                        self.warn(column, || format!("branch {number}: negative count {v} clamped to 0"));
+                        self.warn(column, || {
+                            format!("branch {number}: negative count {v} clamped to 0")
+                        });
                         Some(0)
                     }
                     Err(_) => {
-                        self.warn(column, || format!("branch {number}: count `{}` is not a number; skipped", short(v)));
+                        self.warn(column, || {
+                            format!(
+                                "branch {number}: count `{}` is not a number; skipped",
+                                short(v)
+                            )
+                        });
                         return;
                     }
                 },
             },
             (Some("never"), Some("executed")) => None,
             _ => {
-                self.warn(column, || format!("branch {number}: expected `taken` or `never executed`; skipped"));
+                self.warn(column, || {
+                    format!("branch {number}: expected `taken` or `never executed`; skipped")
+                });
                 return;
             }
         };
@@ -425,7 +451,9 @@ impl Parser {
             _ => 0,
         };
         let (Some(r), Some(line)) = (&mut self.record, self.last_line) else {
-            self.warn(column, || "branch line before any source line; skipped".to_string());
+            self.warn(column, || {
+                "branch line before any source line; skipped".to_string()
+            });
             return;
         };
         r.coverage.branches.push(Branch {
@@ -463,7 +491,9 @@ impl Parser {
         if self.record.is_none() {
             self.outside += 1;
             if self.outside == 1 {
-                self.warn(column, || "record line before any `file:` line; skipped".to_string());
+                self.warn(column, || {
+                    "record line before any `file:` line; skipped".to_string()
+                });
             }
             return false;
         }
@@ -474,20 +504,29 @@ impl Parser {
     fn lcount(&mut self, value: &[u8], column: usize) {
         let text = String::from_utf8_lossy(value);
         let mut parts = text.split(',');
-        let line = parts.next().and_then(|l| l.trim().parse::<u32>().ok()).and_then(Line::new);
+        let line = parts
+            .next()
+            .and_then(|l| l.trim().parse::<u32>().ok())
+            .and_then(Line::new);
         let count = parts.next().map(str::trim).unwrap_or("");
         let Some(line) = line else {
-            self.warn(column, || format!("lcount `{}`: no valid line number; skipped", short(&text)));
+            self.warn(column, || {
+                format!("lcount `{}`: no valid line number; skipped", short(&text))
+            });
             return;
         };
         let hits = match count.parse::<u64>() {
             Ok(h) => h,
             Err(_) if count.starts_with('-') && count[1..].parse::<u64>().is_ok() => {
-                self.warn(column, || format!("negative count {count} on line {line} clamped to 0"));
+                self.warn(column, || {
+                    format!("negative count {count} on line {line} clamped to 0")
+                });
                 0
             }
             Err(_) => {
-                self.warn(column, || format!("lcount `{}`: count is not a number; skipped", short(&text)));
+                self.warn(column, || {
+                    format!("lcount `{}`: count is not a number; skipped", short(&text))
+                });
                 return;
             }
         };
@@ -505,10 +544,14 @@ impl Parser {
         let mut numbers: Vec<&str> = Vec::with_capacity(3);
         let mut rest: &str = &text;
         while numbers.len() < 3 {
-            let Some((head, tail)) = rest.split_once(',') else { break };
+            let Some((head, tail)) = rest.split_once(',') else {
+                break;
+            };
             let h = head.trim();
             let numeric = !h.is_empty()
-                && h.trim_start_matches('-').bytes().all(|b| b.is_ascii_digit())
+                && h.trim_start_matches('-')
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())
                 && h != "-";
             if !numeric {
                 break;
@@ -519,20 +562,29 @@ impl Parser {
         let (start, count) = match numbers.as_slice() {
             [s, _, c] | [s, c] => (*s, *c),
             _ => {
-                self.warn(column, || format!("function `{}`: expected <line>,<count>,<name>; skipped", short(&text)));
+                self.warn(column, || {
+                    format!(
+                        "function `{}`: expected <line>,<count>,<name>; skipped",
+                        short(&text)
+                    )
+                });
                 return;
             }
         };
         let end = (numbers.len() == 3).then(|| numbers[1]);
         let name = rest.to_string();
         let Some(start) = start.parse::<u32>().ok().and_then(Line::new) else {
-            self.warn(column, || format!("function `{name}`: start line `{start}` is not a line; skipped"));
+            self.warn(column, || {
+                format!("function `{name}`: start line `{start}` is not a line; skipped")
+            });
             return;
         };
         let hits = match count.parse::<u64>() {
             Ok(h) => h,
             Err(_) => {
-                self.warn(column, || format!("function `{name}`: negative count {count} clamped to 0"));
+                self.warn(column, || {
+                    format!("function `{name}`: negative count {count} clamped to 0")
+                });
                 0
             }
         };
@@ -557,11 +609,18 @@ impl Parser {
     fn intermediate_branch(&mut self, value: &[u8], column: usize) {
         let text = String::from_utf8_lossy(value);
         let Some((l, state)) = text.split_once(',') else {
-            self.warn(column, || format!("branch `{}`: expected <line>,<state>; skipped", short(&text)));
+            self.warn(column, || {
+                format!(
+                    "branch `{}`: expected <line>,<state>; skipped",
+                    short(&text)
+                )
+            });
             return;
         };
         let Some(line) = l.trim().parse::<u32>().ok().and_then(Line::new) else {
-            self.warn(column, || format!("branch `{}`: no valid line number; skipped", short(&text)));
+            self.warn(column, || {
+                format!("branch `{}`: no valid line number; skipped", short(&text))
+            });
             return;
         };
         let taken = match state.trim() {

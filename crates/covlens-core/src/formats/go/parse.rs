@@ -39,6 +39,7 @@ use std::io::{BufRead, ErrorKind};
 use memchr::{memchr, memrchr};
 
 use crate::detect::Format;
+use crate::diag::Diags;
 use crate::diag::{Diagnostic, ParseError, Position, Severity};
 use crate::formats::{ParseOptions, Sink};
 use crate::model::{FileCoverage, FileRecord, Line, LineHit, StatementBlock};
@@ -156,43 +157,6 @@ pub(crate) fn parse_reader<R: BufRead>(
     Ok(parser.finish(sink))
 }
 
-/// Diagnostics, capped at [`ParseOptions::max_diagnostics`]; messages are built only when kept.
-struct Diags {
-    list: Vec<Diagnostic>,
-    max: usize,
-    dropped: u64,
-}
-
-impl Diags {
-    fn push(
-        &mut self,
-        severity: Severity,
-        position: Option<Position>,
-        message: impl FnOnce() -> String,
-    ) {
-        if self.max != 0 && self.list.len() >= self.max {
-            self.dropped += 1;
-            return;
-        }
-        self.list.push(Diagnostic {
-            severity,
-            position,
-            message: message(),
-        });
-    }
-
-    fn finish(mut self) -> Vec<Diagnostic> {
-        if self.dropped > 0 {
-            let n = self.dropped;
-            self.list.push(Diagnostic::note(
-                None,
-                format!("{n} more diagnostic(s) not shown (limit {})", self.max),
-            ));
-        }
-        self.list
-    }
-}
-
 /// A block as read, with the input line it came from (for diagnostics while merging).
 struct RawBlock {
     block: StatementBlock,
@@ -262,11 +226,7 @@ struct Parser {
 impl Parser {
     fn new(options: &ParseOptions) -> Parser {
         Parser {
-            diags: Diags {
-                list: Vec::new(),
-                max: options.max_diagnostics,
-                dropped: 0,
-            },
+            diags: Diags::new(options.max_diagnostics),
             mode: None,
             line_no: 0,
             indent: 0,
@@ -314,8 +274,9 @@ impl Parser {
             Ok(None) => {}
             Err((col, message)) => {
                 let position = self.at(col);
-                self.diags
-                    .push(Severity::Warning, position, || format!("{message}; block skipped"));
+                self.diags.push(Severity::Warning, position, || {
+                    format!("{message}; block skipped")
+                });
             }
         }
         Ok(())
@@ -329,7 +290,9 @@ impl Parser {
                 self.mode = Some(Mode::Count);
                 let text = String::from_utf8_lossy(line).into_owned();
                 self.diags.push(Severity::Warning, position, || {
-                    format!("unknown mode in `{text}` (expected set, count or atomic); read as count")
+                    format!(
+                        "unknown mode in `{text}` (expected set, count or atomic); read as count"
+                    )
                 });
             }
             (Some(a), Some(b)) if a == b => {}
@@ -343,45 +306,78 @@ impl Parser {
     }
 
     /// Reads one block line: `Ok(None)` when it was read but holds nothing to keep.
-    fn block<'a>(&mut self, line: &'a [u8]) -> Result<Option<(&'a [u8], StatementBlock)>, LineError> {
+    fn block<'a>(
+        &mut self,
+        line: &'a [u8],
+    ) -> Result<Option<(&'a [u8], StatementBlock)>, LineError> {
         // Fields from the right, as `seekBack` does: count, numStmt, endCol, endLine, startCol, startLine.
         let sp2 = memrchr(b' ', line).ok_or_else(|| {
-            (1, "malformed block line (expected `file:line.col,line.col statements count`)".to_string())
+            (
+                1,
+                "malformed block line (expected `file:line.col,line.col statements count`)"
+                    .to_string(),
+            )
         })?;
         let count_field = &line[sp2 + 1..];
         let head = trim_end(&line[..sp2]);
         let sp1 = memrchr(b' ', head).ok_or_else(|| {
-            (1, "malformed block line (missing the statement count)".to_string())
+            (
+                1,
+                "malformed block line (missing the statement count)".to_string(),
+            )
         })?;
         let stmts_field = &head[sp1 + 1..];
         let pos = trim_end(&head[..sp1]);
-        let dot2 = memrchr(b'.', pos).ok_or((1, "malformed block position (missing end column)".to_string()))?;
-        let comma = memrchr(b',', &pos[..dot2]).ok_or((1, "malformed block position (missing end line)".to_string()))?;
-        let dot1 = memrchr(b'.', &pos[..comma]).ok_or((1, "malformed block position (missing start column)".to_string()))?;
-        let colon = memrchr(b':', &pos[..dot1]).ok_or((1, "malformed block position (missing `:` after the file name)".to_string()))?;
+        let dot2 = memrchr(b'.', pos).ok_or((
+            1,
+            "malformed block position (missing end column)".to_string(),
+        ))?;
+        let comma = memrchr(b',', &pos[..dot2])
+            .ok_or((1, "malformed block position (missing end line)".to_string()))?;
+        let dot1 = memrchr(b'.', &pos[..comma]).ok_or((
+            1,
+            "malformed block position (missing start column)".to_string(),
+        ))?;
+        let colon = memrchr(b':', &pos[..dot1]).ok_or((
+            1,
+            "malformed block position (missing `:` after the file name)".to_string(),
+        ))?;
         let path = &pos[..colon];
         if path.is_empty() {
             return Err((1, "block without a file name".to_string()));
         }
         let u32_field = |start: usize, end: usize, what: &str| -> Result<u32, LineError> {
             match parse_num(&pos[start..end]) {
-                Num::Value(v) => u32::try_from(v).map_err(|_| (start + 1, format!("{what} {v} is out of range"))),
-                _ => Err((start + 1, format!("{what} is not a number: `{}`", String::from_utf8_lossy(&pos[start..end])))),
+                Num::Value(v) => {
+                    u32::try_from(v).map_err(|_| (start + 1, format!("{what} {v} is out of range")))
+                }
+                _ => Err((
+                    start + 1,
+                    format!(
+                        "{what} is not a number: `{}`",
+                        String::from_utf8_lossy(&pos[start..end])
+                    ),
+                )),
             }
         };
         let start_line = u32_field(colon + 1, dot1, "start line")?;
         let start_col = u32_field(dot1 + 1, comma, "start column")?;
         let end_line = u32_field(comma + 1, dot2, "end line")?;
         let end_col = u32_field(dot2 + 1, pos.len(), "end column")?;
-        let start = Line::new(start_line).ok_or((colon + 2, "start line 0 (lines are 1-based)".to_string()))?;
-        let end = Line::new(end_line).ok_or((comma + 2, "end line 0 (lines are 1-based)".to_string()))?;
+        let start = Line::new(start_line)
+            .ok_or((colon + 2, "start line 0 (lines are 1-based)".to_string()))?;
+        let end =
+            Line::new(end_line).ok_or((comma + 2, "end line 0 (lines are 1-based)".to_string()))?;
         let statements = match parse_num(stmts_field) {
             Num::Value(v) => u32::try_from(v)
                 .map_err(|_| (sp1 + 2, format!("statement count {v} is out of range")))?,
             _ => {
                 return Err((
                     sp1 + 2,
-                    format!("statement count is not a number: `{}`", String::from_utf8_lossy(stmts_field)),
+                    format!(
+                        "statement count is not a number: `{}`",
+                        String::from_utf8_lossy(stmts_field)
+                    ),
                 ))
             }
         };
@@ -406,7 +402,10 @@ impl Parser {
             Num::Invalid => {
                 return Err((
                     count_col,
-                    format!("count is not a number: `{}`", String::from_utf8_lossy(count_field)),
+                    format!(
+                        "count is not a number: `{}`",
+                        String::from_utf8_lossy(count_field)
+                    ),
                 ))
             }
         };
@@ -462,7 +461,9 @@ impl Parser {
         let mut budget = SPREAD_BASE.saturating_add(blocks.saturating_mul(SPREAD_PER_BLOCK));
         let mut files: Vec<Option<FileBlocks>> = self.files.drain(..).map(Some).collect();
         for (_, &i) in self.by_path.iter() {
-            let Some(file) = files[i].take() else { continue };
+            let Some(file) = files[i].take() else {
+                continue;
+            };
             let statements = merge_blocks(file.blocks, set, &mut self.diags);
             let lines = spread(&statements, &file.path, &mut budget, &mut self.diags);
             sink(FileRecord {

@@ -24,9 +24,7 @@ use std::collections::BTreeMap;
 use quick_xml::events::BytesStart;
 
 use crate::diag::Severity;
-use crate::formats::xml::{
-    attr_str, attrs, count_attr, line_attr, pick_attrs, Cx, Handler,
-};
+use crate::formats::xml::{attr_str, attrs, count_attr, line_attr, pick_attrs, Cx, Handler};
 use crate::model::{
     Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit,
 };

@@ -27,6 +27,7 @@ use std::io::{BufRead, ErrorKind};
 use memchr::{memchr, memrchr};
 
 use crate::detect::Format;
+use crate::diag::Diags;
 use crate::diag::{Diagnostic, ParseError, Position, Severity};
 use crate::formats::{ParseOptions, Sink};
 use crate::model::{
@@ -102,43 +103,6 @@ pub(crate) fn parse_reader<R: BufRead>(
         parser.feed(&carry, sink);
     }
     parser.finish(sink)
-}
-
-/// Diagnostics, capped at [`ParseOptions::max_diagnostics`]; messages are built only when kept.
-struct Diags {
-    list: Vec<Diagnostic>,
-    max: usize,
-    dropped: u64,
-}
-
-impl Diags {
-    fn push(
-        &mut self,
-        severity: Severity,
-        position: Option<Position>,
-        message: impl FnOnce() -> String,
-    ) {
-        if self.max != 0 && self.list.len() >= self.max {
-            self.dropped += 1;
-            return;
-        }
-        self.list.push(Diagnostic {
-            severity,
-            position,
-            message: message(),
-        });
-    }
-
-    fn finish(mut self) -> Vec<Diagnostic> {
-        if self.dropped > 0 {
-            let n = self.dropped;
-            self.list.push(Diagnostic::note(
-                None,
-                format!("{n} more diagnostic(s) not shown (limit {})", self.max),
-            ));
-        }
-        self.list
-    }
 }
 
 /// An `FNDA` record: the name as bytes in [`Parser::fnda_names`], its hits and where it was.
@@ -349,11 +313,7 @@ fn show(f: &[u8]) -> String {
 impl Parser {
     fn new(options: &ParseOptions) -> Parser {
         Parser {
-            diags: Diags {
-                list: Vec::new(),
-                max: options.max_diagnostics,
-                dropped: 0,
-            },
+            diags: Diags::new(options.max_diagnostics),
             line_no: 0,
             first_content: None,
             saw_key: false,

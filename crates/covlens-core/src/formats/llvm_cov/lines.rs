@@ -40,8 +40,7 @@ fn stats(segs: &[Segment], wrapped: Option<&Segment>) -> Option<u64> {
     let start_of_skipped = segs
         .first()
         .is_some_and(|s| !s.has_count && s.is_region_entry);
-    let mut mapped =
-        !start_of_skipped && (wrapped.is_some_and(|w| w.has_count) || starts > 0);
+    let mut mapped = !start_of_skipped && (wrapped.is_some_and(|w| w.has_count) || starts > 0);
     mapped |= segs.iter().any(|s| s.is_region_entry && s.has_count);
     if !mapped {
         return None;
@@ -68,7 +67,10 @@ pub(crate) fn line_hits(segments: &[Segment], out: &mut Vec<LineHit>) -> Option<
         }
         let on_line = &segments[start..i];
         if let (Some(count), Some(l)) = (stats(on_line, wrapped), Line::new(line)) {
-            out.push(LineHit { line: l, hits: count });
+            out.push(LineHit {
+                line: l,
+                hits: count,
+            });
         }
         if let Some(last) = on_line.last() {
             wrapped = Some(last);

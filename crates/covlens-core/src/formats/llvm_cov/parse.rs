@@ -12,8 +12,7 @@ use crate::diag::{Diagnostic, ParseError, Position};
 use crate::formats::jsonpos::{self, CountIs, Diags, LineIndex, Num};
 use crate::formats::{ParseOptions, Sink};
 use crate::model::{
-    Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit,
-    McdcCondition,
+    Branch, BranchId, BranchName, FileCoverage, FileRecord, Function, Line, LineHit, McdcCondition,
 };
 
 const FORMAT: Format = Format::LlvmCovJson;
@@ -28,8 +27,8 @@ pub(crate) fn parse_slice(
     sink: &mut Sink<'_>,
 ) -> Result<Vec<Diagnostic>, ParseError> {
     let input = jsonpos::strip_bom(input);
-    let doc: wire::Document<'_> = serde_json::from_slice(input)
-        .map_err(|e| jsonpos::document_error(FORMAT, input, &e))?;
+    let doc: wire::Document<'_> =
+        serde_json::from_slice(input).map_err(|e| jsonpos::document_error(FORMAT, input, &e))?;
     let mut cx = Cx {
         diags: Diags::new(options.max_diagnostics),
         index: LineIndex::new(input),
@@ -43,12 +42,16 @@ pub(crate) fn parse_slice(
         let major = v.split('.').next().and_then(|m| m.parse::<u32>().ok());
         if major.is_some_and(|m| m > 3) {
             cx.diags.note(None, || {
-                format!("export version {v} is newer than 3.x; read as 3.x (unknown keys are skipped)")
+                format!(
+                    "export version {v} is newer than 3.x; read as 3.x (unknown keys are skipped)"
+                )
             });
         }
     }
     if doc.data.is_empty() {
-        cx.diags.warn(None, || "the export's `data` array is empty: no coverage".to_string());
+        cx.diags.warn(None, || {
+            "the export's `data` array is empty: no coverage".to_string()
+        });
     }
     for export in &doc.data {
         cx.export(export, sink);
@@ -114,7 +117,9 @@ impl Cx<'_> {
             self.lines(&file.filename, segments, at, &mut coverage.lines);
             self.branches(&file, at, &mut coverage.branches);
             self.mcdc(&file, at, &mut coverage.mcdc);
-            by_name.entry(file.filename.to_string()).or_insert(files.len());
+            by_name
+                .entry(file.filename.to_string())
+                .or_insert(files.len());
             files.push(FileData {
                 path: file.filename.into_owned(),
                 coverage,
@@ -143,7 +148,8 @@ impl Cx<'_> {
         match n.count() {
             CountIs::Exact(v) => Some(v),
             CountIs::Clamped => {
-                self.diags.warn(at, || format!("negative {what} {n} clamped to 0"));
+                self.diags
+                    .warn(at, || format!("negative {what} {n} clamped to 0"));
                 Some(0)
             }
             CountIs::Saturated => {
@@ -159,24 +165,14 @@ impl Cx<'_> {
         }
     }
 
-    fn lines(
-        &mut self,
-        path: &str,
-        raw: &[Tuple],
-        at: Option<Position>,
-        out: &mut Vec<LineHit>,
-    ) {
+    fn lines(&mut self, path: &str, raw: &[Tuple], at: Option<Position>, out: &mut Vec<LineHit>) {
         let mut segments = Vec::with_capacity(raw.len());
         for (i, t) in raw.iter().enumerate() {
             let line = t.num(0).and_then(jsonpos::line_number);
             let col = t.num(1).and_then(column);
-            let (Some(line), Some(col), Some(count), Some(has_count), Some(entry)) = (
-                line,
-                col,
-                t.num(2),
-                t.boolean(3),
-                t.boolean(4),
-            ) else {
+            let (Some(line), Some(col), Some(count), Some(has_count), Some(entry)) =
+                (line, col, t.num(2), t.boolean(3), t.boolean(4))
+            else {
                 self.diags.warn(at, || {
                     format!("{path}: segment {i} skipped: expected [line, column, count, hasCount, isRegionEntry, isGapRegion]")
                 });
@@ -194,7 +190,10 @@ impl Cx<'_> {
                 is_gap: t.boolean(5).unwrap_or(false),
             });
         }
-        if !segments.windows(2).all(|w| (w[0].line, w[0].col) <= (w[1].line, w[1].col)) {
+        if !segments
+            .windows(2)
+            .all(|w| (w[0].line, w[0].col) <= (w[1].line, w[1].col))
+        {
             self.diags.note(at, || {
                 format!("{path}: segments are not in source order; sorted")
             });
@@ -254,7 +253,9 @@ impl Cx<'_> {
             let Some(origin) = origin else {
                 if !e.branches.is_empty() {
                     self.diags.warn(at, || {
-                        format!("{path}: expansion without a valid source_region; its branches skipped")
+                        format!(
+                            "{path}: expansion without a valid source_region; its branches skipped"
+                        )
                     });
                 }
                 continue;
@@ -282,7 +283,9 @@ impl Cx<'_> {
                 block = 0;
                 prev_line = r.line;
             }
-            let Some(line) = Line::new(r.line) else { continue };
+            let Some(line) = Line::new(r.line) else {
+                continue;
+            };
             let never = r.taken == (0, 0);
             for (i, taken) in [r.taken.0, r.taken.1].into_iter().enumerate() {
                 out.push(Branch {
@@ -415,14 +418,20 @@ impl Cx<'_> {
         }
         let Some(main) = expanded.iter().position(|e| !e) else {
             self.diags.warn(at, || {
-                format!("function `{}` has no file of its own (no filenames, or all expanded); skipped", f.name)
+                format!(
+                    "function `{}` has no file of its own (no filenames, or all expanded); skipped",
+                    f.name
+                )
             });
             return None;
         };
         let in_main = |r: &&Tuple| r.num(5) == Some(Num::U(main as u64));
         let Some(first) = f.regions.iter().find(in_main) else {
             self.diags.warn(at, || {
-                format!("function `{}` has no region in its own file; skipped", f.name)
+                format!(
+                    "function `{}` has no region in its own file; skipped",
+                    f.name
+                )
             });
             return None;
         };
@@ -518,8 +527,14 @@ mod tests {
     #[test]
     fn generic_arguments_are_removed_but_qualified_paths_kept() {
         assert_eq!(strip_generic_args("inst::func::<f32>"), "inst::func");
-        assert_eq!(strip_generic_args("<mycrate::Foo<i32>>::new"), "<mycrate::Foo>::new");
-        assert_eq!(strip_generic_args("<T as core::ops::Add>::add"), "<T as core::ops::Add>::add");
+        assert_eq!(
+            strip_generic_args("<mycrate::Foo<i32>>::new"),
+            "<mycrate::Foo>::new"
+        );
+        assert_eq!(
+            strip_generic_args("<T as core::ops::Add>::add"),
+            "<T as core::ops::Add>::add"
+        );
         assert_eq!(strip_generic_args("pick<int>(int, int)"), "pick(int, int)");
         assert_eq!(strip_generic_args("a::b::<Vec<u8>>"), "a::b");
     }
@@ -534,7 +549,10 @@ mod tests {
             ]),
             "minicrate::larger"
         );
-        assert_eq!(group_name(&[v0("member2::func"), v0("member2::func")]), "member2::func");
+        assert_eq!(
+            group_name(&[v0("member2::func"), v0("member2::func")]),
+            "member2::func"
+        );
         assert_eq!(group_name(&[v0("_Z1fi"), v0("_Z1fd")]), "_Z1fd");
         assert_eq!(
             demangle("_RNCNvCsl0uWq4S81NN_9minicrate16sum_even_doubled0B3_"),
