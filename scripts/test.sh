@@ -31,7 +31,7 @@ step "web: release build with trunk"
 trunk build --release --offline
 
 step "web: wasm-bindgen-test in headless Chromium"
-cargo test -p covlens-web --target wasm32-unknown-unknown --quiet
+cargo test -p covlens-web --target wasm32-unknown-unknown
 
 step "web: Playwright end-to-end tests in headless Chromium"
 node --test tests/e2e/

@@ -13,11 +13,16 @@ pub enum Format {
     LlvmCovJson,
     GcovrJson,
     Codecov,
+    Istanbul,
+    Simplecov,
+    Clover,
+    Sonarqube,
+    Opencover,
 }
 
 impl Format {
     /// Every format, in a fixed order.
-    pub const ALL: [Format; 10] = [
+    pub const ALL: [Format; 15] = [
         Format::Lcov,
         Format::Cobertura,
         Format::Jacoco,
@@ -28,6 +33,11 @@ impl Format {
         Format::LlvmCovJson,
         Format::GcovrJson,
         Format::Codecov,
+        Format::Istanbul,
+        Format::Simplecov,
+        Format::Clover,
+        Format::Sonarqube,
+        Format::Opencover,
     ];
 
     /// A short stable id, used on the command line (`--format lcov`) and in JSON.
@@ -43,6 +53,11 @@ impl Format {
             Format::LlvmCovJson => "llvm-cov-json",
             Format::GcovrJson => "gcovr-json",
             Format::Codecov => "codecov",
+            Format::Istanbul => "istanbul",
+            Format::Simplecov => "simplecov",
+            Format::Clover => "clover",
+            Format::Sonarqube => "sonarqube",
+            Format::Opencover => "opencover",
         }
     }
 
@@ -59,6 +74,11 @@ impl Format {
             Format::LlvmCovJson => "llvm-cov export JSON",
             Format::GcovrJson => "gcovr JSON",
             Format::Codecov => "Codecov JSON",
+            Format::Istanbul => "Istanbul JSON",
+            Format::Simplecov => "SimpleCov JSON",
+            Format::Clover => "Clover XML",
+            Format::Sonarqube => "SonarQube generic coverage XML",
+            Format::Opencover => "OpenCover XML",
         }
     }
 
@@ -90,6 +110,12 @@ fn detect_plain(head: &[u8]) -> Option<Format> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') && detect_coveragepy_json(trimmed) {
         return Some(Format::CoveragepyJson);
+    }
+    if trimmed.starts_with('{') && detect_istanbul(trimmed) {
+        return Some(Format::Istanbul);
+    }
+    if trimmed.starts_with('{') && detect_simplecov(trimmed) {
+        return Some(Format::Simplecov);
     }
     if trimmed.starts_with("mode:") {
         return detect_go(trimmed);
@@ -125,6 +151,15 @@ fn detect_xml(text: &str) -> Option<Format> {
         let tag_end = rest.find('>').unwrap_or(rest.len());
         let tag = &rest[..tag_end];
         return match name {
+            // Clover: `<coverage generated=.. [clover=..]><project ..>` (a `<testproject>` too); Cobertura
+            // never has a `<project>` element.
+            "coverage"
+                if tag.contains("clover=")
+                    || text.contains("<project")
+                    || text.contains("<testproject") =>
+            {
+                Some(Format::Clover)
+            }
             "coverage"
                 if tag.contains("line-rate")
                     || tag.contains("lines-valid")
@@ -133,6 +168,14 @@ fn detect_xml(text: &str) -> Option<Format> {
             {
                 Some(Format::Cobertura)
             }
+            // SonarQube generic coverage: `<coverage version="1"><file path=..><lineToCover ..>`.
+            "coverage" if text.contains("<lineToCover") || text.contains("<file path") => {
+                Some(Format::Sonarqube)
+            }
+            // OpenCover (and coverlet, AltCover): nothing else has this root; ReportGenerator wraps
+            // several sessions in a `<root>`.
+            "CoverageSession" => Some(Format::Opencover),
+            "root" if text.contains("<CoverageSession") => Some(Format::Opencover),
             "report"
                 if text.contains("<sessioninfo")
                     || text.contains("<package")
@@ -151,6 +194,63 @@ fn detect_coveragepy_json(text: &str) -> bool {
     text.contains("\"executed_lines\"")
         || text.contains("\"missing_lines\"")
         || (text.contains("\"meta\"") && text.contains("\"show_contexts\""))
+}
+
+/// Istanbul's `coverage-final.json` (a map of, or one, `FileCoverage`): `statementMap` with `fnMap` or
+/// `branchMap`, keys no other JSON format has.
+fn detect_istanbul(text: &str) -> bool {
+    text.contains("\"statementMap\"")
+        && (text.contains("\"fnMap\"") || text.contains("\"branchMap\""))
+}
+
+/// SimpleCov: the JSON formatter's `coverage.json` (its `meta` names `simplecov_version`, its files
+/// carry `lines_covered_percent`), or a `.resultset.json`:
+/// `{"<command name>":{"coverage":{"<path>":{"lines":[` (or `:[`, before SimpleCov 0.18).
+fn detect_simplecov(text: &str) -> bool {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .take(4096)
+        .collect();
+    // With their values, so that SimpleCov's JSON schema (which names these keys) is not taken for a report.
+    if compact.contains("\"simplecov_version\":\"")
+        || compact
+            .split("\"lines_covered_percent\":")
+            .skip(1)
+            .any(|v| v.starts_with(|c: char| c.is_ascii_digit()))
+    {
+        return true;
+    }
+    let Some(rest) = compact.strip_prefix("{\"") else {
+        return false;
+    };
+    let Some(rest) = skip_json_string(rest).and_then(|r| r.strip_prefix(":{\"coverage\":{")) else {
+        return false;
+    };
+    if rest.starts_with('}') {
+        return true;
+    }
+    let Some(rest) = rest.strip_prefix('"').and_then(skip_json_string) else {
+        return false;
+    };
+    rest.starts_with(":[")
+        || rest.starts_with(":{\"lines\":")
+        || rest.starts_with(":{\"branches\":")
+        || rest.starts_with(":{\"methods\":")
+}
+
+/// The text after the end of a JSON string whose opening quote is already consumed.
+fn skip_json_string(s: &str) -> Option<&str> {
+    let mut escaped = false;
+    for (i, c) in s.char_indices() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '"' => return Some(&s[i + 1..]),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A Go coverprofile: `mode: set|count|atomic` on the first line.

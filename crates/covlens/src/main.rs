@@ -24,7 +24,7 @@ const EXIT_INPUT: u8 = 1;
 const SHOWN_DIAGNOSTICS: usize = 20;
 
 const INPUT_HELP: &str = "Coverage reports: files, directories, or - for stdin";
-const INPUT_LONG_HELP: &str = "Coverage reports (LCOV, Cobertura XML, JaCoCo XML, recognised by content): \
+const INPUT_LONG_HELP: &str = "Coverage reports in any format covlens reads, recognised by content (gzip too): \
 files, directories, or - for stdin. A directory is searched recursively: every file in it that is a \
 report is read, others are skipped and counted; hidden directories and node_modules are not entered.";
 
@@ -32,10 +32,11 @@ report is read, others are skipped and counted; hidden directories and node_modu
 #[command(
     name = "covlens",
     version,
-    about = "Summarise, merge and convert code coverage reports (LCOV, Cobertura XML, JaCoCo XML)",
+    about = "Summarise, merge and convert code coverage reports",
     long_about = "Summarise, merge and convert code coverage reports.\n\n\
-Reads LCOV tracefiles, Cobertura XML and JaCoCo XML; the format of each input is detected from its \
-content, never from its name. Several inputs are merged: line hits and branch counts are summed, \
+Reads LCOV, Cobertura, JaCoCo, Clover, OpenCover, SonarQube generic XML, coverage.py, Istanbul, \
+SimpleCov, gcov (text, JSON), gcovr, llvm-cov and Codecov JSON, and Go coverprofiles, plain or gzipped; \
+the format of each input is detected from its content, never from its name. Several inputs are merged: line hits and branch counts are summed, \
 functions are matched by name.\n\n\
 Exit status: 0 ok; 1 an input could not be loaded (the rest is still summarised), or --strict and \
 a warning; 2 usage error.",

@@ -10,6 +10,7 @@ use crate::detect::Format;
 use crate::diag::{Diagnostic, ParseError};
 use crate::model::{Fidelity, FileRecord};
 
+pub mod clover;
 pub mod cobertura;
 pub mod codecov;
 pub mod coveragepy;
@@ -17,10 +18,14 @@ pub mod gcov_json;
 pub mod gcov_text;
 pub mod gcovr_json;
 pub mod go;
+pub mod istanbul;
 pub mod jacoco;
 pub(crate) mod jsonpos;
 pub mod lcov;
 pub mod llvm_cov;
+pub mod opencover;
+pub mod simplecov;
+pub mod sonarqube;
 pub(crate) mod xml;
 
 /// Options shared by every parser.
@@ -46,6 +51,11 @@ pub fn fidelity(format: Format) -> Fidelity {
         Format::LlvmCovJson => llvm_cov::FIDELITY,
         Format::GcovrJson => gcovr_json::FIDELITY,
         Format::Codecov => codecov::FIDELITY,
+        Format::Istanbul => istanbul::FIDELITY,
+        Format::Simplecov => simplecov::FIDELITY,
+        Format::Clover => clover::FIDELITY,
+        Format::Sonarqube => sonarqube::FIDELITY,
+        Format::Opencover => opencover::FIDELITY,
     }
 }
 
@@ -94,6 +104,11 @@ pub fn parse_slice(
         Format::LlvmCovJson => llvm_cov::parse_slice(input, options, sink),
         Format::GcovrJson => gcovr_json::parse_slice(input, options, sink),
         Format::Codecov => codecov::parse_slice(input, options, sink),
+        Format::Istanbul => istanbul::parse_slice(input, options, sink),
+        Format::Simplecov => simplecov::parse_slice(input, options, sink),
+        Format::Clover => clover::parse_slice(input, options, sink),
+        Format::Sonarqube => sonarqube::parse_slice(input, options, sink),
+        Format::Opencover => opencover::parse_slice(input, options, sink),
     }
 }
 
@@ -115,5 +130,10 @@ pub fn parse_reader<R: BufRead>(
         Format::LlvmCovJson => llvm_cov::parse_reader(input, options, sink),
         Format::GcovrJson => gcovr_json::parse_reader(input, options, sink),
         Format::Codecov => codecov::parse_reader(input, options, sink),
+        Format::Istanbul => istanbul::parse_reader(input, options, sink),
+        Format::Simplecov => simplecov::parse_reader(input, options, sink),
+        Format::Clover => clover::parse_reader(input, options, sink),
+        Format::Sonarqube => sonarqube::parse_reader(input, options, sink),
+        Format::Opencover => opencover::parse_reader(input, options, sink),
     }
 }
