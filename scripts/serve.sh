@@ -9,6 +9,7 @@ if [ "${1:-}" = "--port" ]; then port="$2"; fi
 WANT_BROWSER=0 bash scripts/setup.sh
 # shellcheck source=scripts/env.sh
 source scripts/env.sh
-trunk build --release --offline
-echo "covlens: serving http://127.0.0.1:$port/ (Ctrl-C to stop)" >&2
+# trunk serve builds first (release, no download), then serves dist/; no autoreload script, which the
+# page's Content-Security-Policy would refuse anyway.
+echo "covlens: building, then serving http://127.0.0.1:$port/ (Ctrl-C to stop)" >&2
 exec trunk serve --release --offline --no-autoreload --address 127.0.0.1 --port "$port"

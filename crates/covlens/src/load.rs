@@ -156,7 +156,7 @@ struct Unit {
     size: u64,
 }
 
-/// The offset just past an `end_of_record` line that is followed by an `SF:` line, at or after
+/// The offset just past an `end_of_record` line that is followed by an `SF:` or `TN:` line, at or after
 /// `from`; records never straddle such a cut, and LCOV records do not depend on each other (`TN` is
 /// not kept), so the pieces parse to the same records as the whole.
 fn find_cut(file: &mut File, from: u64, buf: &mut Vec<u8>) -> Option<u64> {
@@ -175,7 +175,10 @@ fn find_cut(file: &mut File, from: u64, buf: &mut Vec<u8>) -> Option<u64> {
         if buf.get(j) != Some(&b'\n') {
             continue;
         }
-        if buf[j + 1..].starts_with(b"SF:") {
+        // geninfo writes `TN:` before every record; the test name is not kept, so a cut before it is
+        // as good as one before `SF:`.
+        let next = &buf[j + 1..];
+        if next.starts_with(b"SF:") || next.starts_with(b"TN:") {
             return Some(from + j as u64 + 1);
         }
     }
@@ -599,6 +602,10 @@ mod tests {
     fn tracefile() -> String {
         let mut s = String::from("TN:t\n");
         for r in 0..300u32 {
+            // geninfo's layout on odd records (`TN:` before `SF:`), so cuts are found before both.
+            if r % 2 == 1 {
+                s.push_str("TN:t\n");
+            }
             s.push_str(&format!(
                 "SF:/src/f{}.c\nFN:{},fn{r}\nFNDA:{},fn{r}\n",
                 r % 3,
@@ -641,10 +648,22 @@ mod tests {
         };
         let cuts = plan_cuts(&dir.join("t.info"), text.len() as u64, policy).unwrap();
         assert!(cuts.len() > 10, "{cuts:?}");
+        let (mut before_sf, mut before_tn) = (0, 0);
         for c in &cuts[1..cuts.len() - 1] {
             assert!(text[..*c as usize].ends_with("end_of_record\n"));
-            assert!(text[*c as usize..].starts_with("SF:"));
+            let rest = &text[*c as usize..];
+            before_sf += usize::from(rest.starts_with("SF:"));
+            before_tn += usize::from(rest.starts_with("TN:"));
         }
+        assert_eq!(
+            before_sf + before_tn,
+            cuts.len() - 2,
+            "every cut is before SF: or TN:"
+        );
+        assert!(
+            before_sf > 0 && before_tn > 0,
+            "{before_sf} before SF:, {before_tn} before TN:"
+        );
         let split = load_all_with(&expanded, false, policy);
         assert_eq!(split.report, whole.report);
         assert_eq!(split.inputs.len(), 1);
