@@ -6,58 +6,18 @@
     reason = "tests read the shared corpus; the library itself does no IO"
 )]
 
-use std::io::BufReader;
-use std::path::{Path, PathBuf};
+use covlens_core::{detect, Counter, Format, Loaded, ParseError, Totals};
 
-use covlens_core::{
-    detect, parse_bytes_as, parse_read, Counter, Format, Loaded, ParseError, ParseOptions,
-    Position, Totals,
-};
-
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
-
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(CORPUS);
-    if p.is_dir() {
-        Some(p.to_path_buf())
-    } else {
-        eprintln!("notice: {CORPUS} is absent; corpus checks skipped");
-        None
-    }
-}
+mod common;
+use common::{corpus, lc};
 
 /// Parses through both front doors (the reader with a tiny buffer) and checks they agree.
 fn load(bytes: &[u8]) -> Loaded {
-    let opts = ParseOptions::default();
-    let a = parse_bytes_as(Format::Opencover, bytes, &opts).expect("slice parse");
-    let b = parse_read(Format::Opencover, BufReader::with_capacity(7, bytes), &opts)
-        .expect("reader parse");
-    assert_eq!(a.report, b.report, "slice and reader entries disagree");
-    assert_eq!(
-        a.diagnostics, b.diagnostics,
-        "slice and reader diagnostics differ"
-    );
-    for (path, fc) in &a.report.files {
-        fc.check_invariants()
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
-    }
-    a
+    common::load(Format::Opencover, bytes)
 }
 
 fn err_of(bytes: &[u8]) -> ParseError {
-    let opts = ParseOptions::default();
-    let a = parse_bytes_as(Format::Opencover, bytes, &opts).expect_err("slice parse must fail");
-    let b = parse_read(Format::Opencover, BufReader::with_capacity(5, bytes), &opts)
-        .expect_err("reader parse must fail");
-    assert_eq!(a, b);
-    a
-}
-
-fn lc(line: u64, column: u64) -> Option<Position> {
-    Some(Position::LineCol {
-        line,
-        column: Some(column),
-    })
+    common::err_of(Format::Opencover, bytes)
 }
 
 /// The sessions' own `<Summary>` (the first one after each `<CoverageSession`, summed), read
