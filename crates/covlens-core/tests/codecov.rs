@@ -9,8 +9,11 @@ use std::path::Path;
 
 use covlens_core::{
     detect, parse_bytes, parse_bytes_as, parse_read, Branch, BranchId, BranchName, Diagnostic,
-    FileCoverage, Format, Line, Loaded, ParseOptions, Position, Totals,
+    Format, Line, Loaded, ParseOptions,
 };
+
+mod common;
+use common::{at, file, hits, totals};
 
 const FORMAT: Format = Format::Codecov;
 
@@ -33,17 +36,6 @@ fn load(input: &str) -> Loaded {
     slice
 }
 
-fn file<'a>(l: &'a Loaded, path: &str) -> &'a FileCoverage {
-    l.report
-        .files
-        .get(path)
-        .unwrap_or_else(|| panic!("no `{path}` in {:?}", l.report.files.keys()))
-}
-
-fn hits(fc: &FileCoverage) -> Vec<(u32, u64)> {
-    fc.lines.iter().map(|h| (h.line.get(), h.hits)).collect()
-}
-
 fn branch(l: u32, n: u32, taken: u64) -> Branch {
     Branch {
         line: Line::new(l).unwrap(),
@@ -54,25 +46,6 @@ fn branch(l: u32, n: u32, taken: u64) -> Branch {
         },
         taken: Some(taken),
     }
-}
-
-fn totals(l: &Loaded) -> [u64; 6] {
-    let t = Totals::of_report(&l.report);
-    [
-        t.lines.hit,
-        t.lines.found,
-        t.branches.hit,
-        t.branches.found,
-        t.functions.hit,
-        t.functions.found,
-    ]
-}
-
-fn at(l: u64, c: u64) -> Option<Position> {
-    Some(Position::LineCol {
-        line: l,
-        column: Some(c),
-    })
 }
 
 #[test]

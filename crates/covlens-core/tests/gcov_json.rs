@@ -10,24 +10,16 @@ use std::path::{Path, PathBuf};
 
 use covlens_core::container::{self, Limits};
 use covlens_core::{
-    detect, parse_bytes, parse_bytes_as, parse_read, Branch, BranchId, BranchName, Diagnostic,
-    FileCoverage, Format, Function, Line, Loaded, ParseOptions, Position, Totals,
+    detect, parse_bytes, parse_bytes_as, parse_read, Diagnostic, FileCoverage, Format, Function,
+    Loaded, ParseOptions,
 };
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
+mod common;
+use common::{at, branch, file, hits, line, totals};
+
 const FORMAT: Format = Format::GcovJson;
-
-fn line(n: u32) -> Line {
-    Line::new(n).unwrap()
-}
-
-fn at(l: u64, c: u64) -> Option<Position> {
-    Some(Position::LineCol {
-        line: l,
-        column: Some(c),
-    })
-}
 
 fn load(input: &[u8]) -> Loaded {
     let slice = parse_bytes_as(FORMAT, input, &ParseOptions::default())
@@ -45,41 +37,6 @@ fn load(input: &[u8]) -> Loaded {
             .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     slice
-}
-
-fn file<'a>(l: &'a Loaded, path: &str) -> &'a FileCoverage {
-    l.report
-        .files
-        .get(path)
-        .unwrap_or_else(|| panic!("no `{path}` in {:?}", l.report.files.keys()))
-}
-
-fn hits(fc: &FileCoverage) -> Vec<(u32, u64)> {
-    fc.lines.iter().map(|h| (h.line.get(), h.hits)).collect()
-}
-
-fn branch(l: u32, block: u32, n: u32, taken: Option<u64>) -> Branch {
-    Branch {
-        line: line(l),
-        id: BranchId {
-            block,
-            branch: BranchName::Index(n),
-            flags: 0,
-        },
-        taken,
-    }
-}
-
-fn totals(l: &Loaded) -> [u64; 6] {
-    let t = Totals::of_report(&l.report);
-    [
-        t.lines.hit,
-        t.lines.found,
-        t.branches.hit,
-        t.branches.found,
-        t.functions.hit,
-        t.functions.found,
-    ]
 }
 
 fn gz(data: &[u8]) -> Vec<u8> {

@@ -9,76 +9,18 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use covlens_core::{
-    detect, parse_bytes_as, parse_read, Branch, BranchId, BranchName, Diagnostic, FileCoverage,
-    Format, Function, Line, LineHit, Loaded, ParseOptions, Position, Totals,
+    detect, parse_bytes_as, parse_read, Diagnostic, Format, Function, LineHit, Loaded,
+    ParseOptions, Position,
 };
+
+mod common;
+use common::{at, branch, file, hits, line, totals};
 
 const FORMAT: Format = Format::GcovText;
 
-fn line(n: u32) -> Line {
-    Line::new(n).unwrap()
-}
-
-fn at(l: u64, c: u64) -> Option<Position> {
-    Some(Position::LineCol {
-        line: l,
-        column: Some(c),
-    })
-}
-
 /// Both entries (the reader through a 7-byte buffer), which must agree; invariants checked.
 fn load(input: &str) -> Loaded {
-    let bytes = input.as_bytes();
-    let slice = parse_bytes_as(FORMAT, bytes, &ParseOptions::default())
-        .unwrap_or_else(|e| panic!("slice entry failed: {}", e.render("input")));
-    let read = parse_read(
-        FORMAT,
-        BufReader::with_capacity(7, bytes),
-        &ParseOptions::default(),
-    )
-    .unwrap_or_else(|e| panic!("reader entry failed: {}", e.render("input")));
-    assert_eq!(slice.report, read.report);
-    assert_eq!(slice.diagnostics, read.diagnostics);
-    for (path, fc) in &slice.report.files {
-        fc.check_invariants()
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
-    }
-    slice
-}
-
-fn file<'a>(l: &'a Loaded, path: &str) -> &'a FileCoverage {
-    l.report
-        .files
-        .get(path)
-        .unwrap_or_else(|| panic!("no `{path}` in {:?}", l.report.files.keys()))
-}
-
-fn hits(fc: &FileCoverage) -> Vec<(u32, u64)> {
-    fc.lines.iter().map(|h| (h.line.get(), h.hits)).collect()
-}
-
-fn branch(l: u32, block: u32, n: u32, taken: Option<u64>) -> Branch {
-    Branch {
-        line: line(l),
-        id: BranchId {
-            block,
-            branch: BranchName::Index(n),
-            flags: 0,
-        },
-        taken,
-    }
-}
-
-fn totals(l: &Loaded) -> [u64; 6] {
-    let t = Totals::of_report(&l.report);
-    [
-        t.lines.hit,
-        t.lines.found,
-        t.branches.hit,
-        t.branches.found,
-        t.functions.hit,
-        t.functions.found,
-    ]
+    common::load(FORMAT, input.as_bytes())
 }
 
 #[test]

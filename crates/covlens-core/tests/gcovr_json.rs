@@ -10,14 +10,13 @@ use std::path::Path;
 
 use covlens_core::{
     detect, parse_bytes, parse_bytes_as, parse_read, Branch, BranchId, BranchName, Diagnostic,
-    FileCoverage, Format, Function, Line, Loaded, ParseOptions, Position, Totals,
+    Format, Function, Loaded, ParseOptions, Position,
 };
 
-const FORMAT: Format = Format::GcovrJson;
+mod common;
+use common::{file, line, totals};
 
-fn line(n: u32) -> Line {
-    Line::new(n).unwrap()
-}
+const FORMAT: Format = Format::GcovrJson;
 
 fn load(input: &str) -> Loaded {
     let bytes = input.as_bytes();
@@ -36,25 +35,6 @@ fn load(input: &str) -> Loaded {
             .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     slice
-}
-
-fn file<'a>(l: &'a Loaded, path: &str) -> &'a FileCoverage {
-    l.report
-        .files
-        .get(path)
-        .unwrap_or_else(|| panic!("no `{path}` in {:?}", l.report.files.keys()))
-}
-
-fn totals(l: &Loaded) -> [u64; 6] {
-    let t = Totals::of_report(&l.report);
-    [
-        t.lines.hit,
-        t.lines.found,
-        t.branches.hit,
-        t.branches.found,
-        t.functions.hit,
-        t.functions.found,
-    ]
 }
 
 fn branch(l: u32, n: u32, taken: Option<u64>) -> Branch {

@@ -11,22 +11,14 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use covlens_core::{
-    detect, parse_bytes, parse_bytes_as, parse_read, Branch, BranchId, BranchName, Diagnostic,
-    FileCoverage, Format, Function, Line, Loaded, McdcCondition, ParseOptions, Position, Totals,
+    detect, parse_bytes, parse_bytes_as, parse_read, Diagnostic, Format, Function, Loaded,
+    McdcCondition, ParseOptions,
 };
 
+mod common;
+use common::{at, branch, file, hits, line, totals};
+
 const FORMAT: Format = Format::LlvmCovJson;
-
-fn line(n: u32) -> Line {
-    Line::new(n).unwrap()
-}
-
-fn at(l: u64, c: u64) -> Option<Position> {
-    Some(Position::LineCol {
-        line: l,
-        column: Some(c),
-    })
-}
 
 fn load(input: &str) -> Loaded {
     let bytes = input.as_bytes();
@@ -45,41 +37,6 @@ fn load(input: &str) -> Loaded {
             .unwrap_or_else(|e| panic!("{path}: {e}"));
     }
     slice
-}
-
-fn file<'a>(l: &'a Loaded, path: &str) -> &'a FileCoverage {
-    l.report
-        .files
-        .get(path)
-        .unwrap_or_else(|| panic!("no `{path}` in {:?}", l.report.files.keys()))
-}
-
-fn hits(fc: &FileCoverage) -> Vec<(u32, u64)> {
-    fc.lines.iter().map(|h| (h.line.get(), h.hits)).collect()
-}
-
-fn branch(l: u32, block: u32, n: u32, taken: Option<u64>) -> Branch {
-    Branch {
-        line: line(l),
-        id: BranchId {
-            block,
-            branch: BranchName::Index(n),
-            flags: 0,
-        },
-        taken,
-    }
-}
-
-fn totals(l: &Loaded) -> [u64; 6] {
-    let t = Totals::of_report(&l.report);
-    [
-        t.lines.hit,
-        t.lines.found,
-        t.branches.hit,
-        t.branches.found,
-        t.functions.hit,
-        t.functions.found,
-    ]
 }
 
 /// An export of one file with these segments, file branches and function records.

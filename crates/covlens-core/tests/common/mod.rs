@@ -6,7 +6,8 @@ use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use covlens_core::{
-    parse_bytes_as, parse_read, Format, Loaded, ParseError, ParseOptions, Position,
+    parse_bytes_as, parse_read, Branch, BranchId, BranchName, FileCoverage, Format, Line, Loaded,
+    ParseError, ParseOptions, Position, Totals,
 };
 
 pub const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
@@ -52,4 +53,50 @@ pub fn lc(line: u64, column: u64) -> Option<Position> {
         line,
         column: Some(column),
     })
+}
+
+pub fn line(n: u32) -> Line {
+    Line::new(n).unwrap()
+}
+
+pub fn at(l: u64, c: u64) -> Option<Position> {
+    Some(Position::LineCol {
+        line: l,
+        column: Some(c),
+    })
+}
+
+pub fn file<'a>(l: &'a Loaded, path: &str) -> &'a FileCoverage {
+    l.report
+        .files
+        .get(path)
+        .unwrap_or_else(|| panic!("no `{path}` in {:?}", l.report.files.keys()))
+}
+
+pub fn hits(fc: &FileCoverage) -> Vec<(u32, u64)> {
+    fc.lines.iter().map(|h| (h.line.get(), h.hits)).collect()
+}
+
+pub fn branch(l: u32, block: u32, n: u32, taken: Option<u64>) -> Branch {
+    Branch {
+        line: line(l),
+        id: BranchId {
+            block,
+            branch: BranchName::Index(n),
+            flags: 0,
+        },
+        taken,
+    }
+}
+
+pub fn totals(l: &Loaded) -> [u64; 6] {
+    let t = Totals::of_report(&l.report);
+    [
+        t.lines.hit,
+        t.lines.found,
+        t.branches.hit,
+        t.branches.found,
+        t.functions.hit,
+        t.functions.found,
+    ]
 }
