@@ -5,10 +5,16 @@
 #   merge-lcov       merge the 32 LCOV shards: covlens merge vs lcov-merge (lcov-util 0.2.2) vs grcov 0.10.7
 #                    (vs `lcov -a`, 159 s, with --slow); covlens' merged totals must equal lcov-util's
 #   summary          totals of lcov/large.info (197 MB): covlens summary vs the bare scan bound (bench/lcov-scan)
-#                    (vs `lcov --summary`, 35 s, with --slow)
+#                    (vs `lcov --summary`, 35 s, 1.86 GB, with --slow); max RSS side by side
+#   summary-1g       (not in the default list) the same on a 1 GB tracefile (x5/lcov/large.info: 400,000
+#                    files, generated with --scale 5 when missing, a minute on a quiet machine): covlens vs the bare
+#                    scan only (lcov would take minutes and gigabytes)
 #   merge-cobertura  merge the 8 Cobertura shards: covlens merge --format cobertura vs gcovr 8.8 (86 s, 3.7 GB;
 #                    --skip-gcovr leaves it out)
-#   (Istanbul: not yet; covlens does not read it.)
+#   merge-istanbul   merge the 8 Istanbul coverage-final.json shards: covlens merge --format lcov vs
+#                    istanbul-lib-coverage's createCoverageMap().merge (../shared/bench/istanbul_merge.js under
+#                    Node; NODE_PATH must hold istanbul-lib-coverage, or ISTANBUL_NODE_PATH, or --install-peers
+#                    puts it in $BENCH_WORK/node); covlens' merged lines and branches must equal the library's
 #
 # Usage: bench/run.sh [--install-peers] [--slow] [--skip-gcovr] [--runs N] [--only JOB[,JOB]] [--out FILE]
 # Environment: COVBENCH (data folder, default /tmp/covbench; generated when missing), SHARED (default
@@ -27,10 +33,10 @@ RUNS=5
 SLOW=0
 SKIP_GCOVR=0
 INSTALL=0
-ONLY=merge-lcov,summary,merge-cobertura
+ONLY=merge-lcov,summary,merge-cobertura,merge-istanbul
 OUT=
 
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -58,8 +64,15 @@ if want merge-lcov; then
   for i in $(seq -w 0 31); do [ -f "$COVBENCH/lcov-shards/shard_$i.info" ] || { missing+=(shards); break; }; done
 fi
 if want summary && [ ! -f "$COVBENCH/lcov/large.info" ]; then missing+=(large); fi
+if want summary-1g && [ ! -f "$COVBENCH/x5/lcov/large.info" ]; then
+  log "generating the 1 GB tracefile into $COVBENCH/x5"
+  python3 "$SHARED/bench/gen_datasets.py" --out "$COVBENCH/x5" --only large --scale 5 >&2
+fi
 if want merge-cobertura; then
   for i in $(seq -w 0 7); do [ -f "$COVBENCH/cobertura-shards/shard_0$i.xml" ] || { missing+=(cobertura-shards); break; }; done
+fi
+if want merge-istanbul; then
+  for i in $(seq -w 0 7); do [ -f "$COVBENCH/istanbul-shards/shard_0$i.json" ] || { missing+=(istanbul-shards); break; }; done
 fi
 if [ ${#missing[@]} -gt 0 ]; then
   only=$(IFS=,; echo "${missing[*]}")
@@ -75,7 +88,13 @@ if [ "$INSTALL" = 1 ]; then
   have grcov || cargo install grcov --version 0.10.7 --locked
   if [ "$SKIP_GCOVR" = 0 ] && want merge-cobertura; then have gcovr || pip install -q gcovr==8.8; fi
   if [ "$SLOW" = 1 ]; then have lcov || { apt-get update -qq && apt-get install -y -qq lcov; }; fi
+  if want merge-istanbul && [ -z "${ISTANBUL_NODE_PATH:-}" ] && ! NODE_PATH=${NODE_PATH:-} node -e 'require("istanbul-lib-coverage")' 2> /dev/null; then
+    mkdir -p "$WORK/node" && npm install -s --prefix "$WORK/node" istanbul-lib-coverage@3 >&2
+  fi
 fi
+# where istanbul_merge.js finds istanbul-lib-coverage
+ISTANBUL_NODE_PATH=${ISTANBUL_NODE_PATH:-${NODE_PATH:-}}
+[ -d "$WORK/node/node_modules/istanbul-lib-coverage" ] && ISTANBUL_NODE_PATH=$WORK/node/node_modules${ISTANBUL_NODE_PATH:+:$ISTANBUL_NODE_PATH}
 
 log "building covlens (release) and lcov-scan into $TARGET"
 (cd "$REPO" && CARGO_TARGET_DIR=$TARGET cargo build --release -q -p covlens)
@@ -166,8 +185,17 @@ if want summary; then
   if [ "$SLOW" = 1 ] && have lcov; then
     measure summary "lcov 1.16 --summary" 1 "lcov --rc lcov_branch_coverage=1 --summary $large > /dev/null 2>&1"
   else
-    NOTES+=("summary: lcov --summary (35 s) left out: --slow runs it")
+    NOTES+=("summary: lcov --summary (35 s, 1.86 GB) left out: --slow runs it")
   fi
+fi
+
+if want summary-1g; then
+  huge=$COVBENCH/x5/lcov/large.info
+  measure summary-1g "covlens summary" "$RUNS" "$COVLENS summary -q $huge > /dev/null"
+  measure summary-1g "bare scan (bench/lcov-scan)" "$RUNS" "$SCAN $huge > /dev/null"
+  scan=$("$SCAN" "$huge" | sed -E 's/DA ([0-9]+) \(hit ([0-9]+)\), BRDA ([0-9]+) \(hit ([0-9]+)\), FNDA ([0-9]+) \(hit ([0-9]+)\).*/lines \2\/\1, functions \6\/\5, branches \4\/\3/')
+  check "summary-1g totals, covlens vs record counts of the scan" "$(totals "$huge")" "$scan"
+  NOTES+=("summary-1g: lcov --summary left out (about 5 x the 197 MB file's 35 s and 1.86 GB)")
 fi
 
 if want merge-cobertura; then
@@ -184,6 +212,23 @@ if want merge-cobertura; then
   fi
 fi
 
+if want merge-istanbul; then
+  json=$(printf "$COVBENCH/istanbul-shards/shard_%02d.json " $(seq 0 7))
+  measure merge-istanbul covlens "$RUNS" "$COVLENS merge -q --format lcov $json -o $WORK/covlens-merged-istanbul.info"
+  if have node && NODE_PATH=$ISTANBUL_NODE_PATH node -e 'require("istanbul-lib-coverage")' 2> /dev/null; then
+    measure merge-istanbul "istanbul-lib-coverage $(NODE_PATH=$ISTANBUL_NODE_PATH node -p 'require("istanbul-lib-coverage/package.json").version') (Node $(node -v))" "$RUNS" \
+      "NODE_PATH=$ISTANBUL_NODE_PATH node $SHARED/bench/istanbul_merge.js $WORK/istanbul-merged.json $json > $WORK/istanbul-merge.txt"
+    # istanbul_merge.js prints `files=N lines=C/T branches=C/T` (getCoverageSummary of the merged map)
+    peer=$(sed -E 's/.*lines=([0-9]+)\/([0-9]+) branches=([0-9]+)\/([0-9]+).*/lines \1\/\2, branches \3\/\4/' "$WORK/istanbul-merge.txt")
+    check "merge-istanbul line and branch totals, covlens vs istanbul-lib-coverage" \
+      "$(totals "$WORK/covlens-merged-istanbul.info" | cut -d, -f1,3)" "$peer"
+    check "merge-istanbul: covlens' merge of the JSON shards vs covlens' summary of the library's merged JSON" \
+      "$(totals "$WORK/covlens-merged-istanbul.info")" "$(totals "$WORK/istanbul-merged.json")"
+  else
+    NOTES+=("merge-istanbul: node or istanbul-lib-coverage missing (NODE_PATH, ISTANBUL_NODE_PATH or --install-peers), skipped")
+  fi
+fi
+
 # ---------------------------------------------------------------- table
 python3 - "$RESULTS" "$OUT" "$RUNS" "${NOTES[@]+"${NOTES[@]}"}" <<'EOF'
 # The table: per job, each tool's median and max RSS, and how many times slower than covlens it is.
@@ -193,23 +238,38 @@ rows = [l.rstrip("\n").split("\t") for l in open(results) if l.strip()]
 import os
 lines = [f"# covlens vs peers ({datetime.date.today()}, {platform.node()}, {os.cpu_count()} cores, warm page cache; "
          f"median of {runs} runs after a warm-up, single run for the slow peers)", "",
-         "Ratios are peer / covlens: above 1, covlens is faster. Wall time counts covlens' use of every core "
-         "(it parses inputs on worker threads); CPU time does not and is steadier on a busy machine.", ""]
+         "Ratios are peer / covlens: above 1, covlens is faster (or, for RSS, smaller). Wall time counts "
+         "covlens' use of every core (it parses inputs on worker threads); CPU time does not and is steadier "
+         "on a busy machine. Max RSS is that of the warm-up run.", ""]
 for job in dict.fromkeys(r[0] for r in rows):
     jr = [r for r in rows if r[0] == job]
     base = next((r for r in jr if r[1].startswith("covlens")), None)
     lines += [f"## {job}", "", "| tool | median wall (s) | CPU user+sys (s) | max RSS (MiB) | runs "
-              "| wall vs covlens | CPU vs covlens |", "|---|---:|---:|---:|---:|---:|---:|"]
+              "| wall vs covlens | CPU vs covlens | RSS vs covlens |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for _, tool, med, rss, n, cpu in jr:
         if tool.startswith("covlens"):
-            rw = rc = "1"
+            rw = rc = rr = "1"
         elif base:
             rw = f"{float(med) / float(base[2]):.2f}x"
             rc = f"{float(cpu) / float(base[5]):.2f}x"
+            rr = f"{int(rss) / int(base[3]):.2f}x"
         else:
-            rw = rc = "n/a"
-        lines.append(f"| {tool} | {float(med):.3f} | {float(cpu):.3f} | {int(rss) / 1024:.0f} | {n} | {rw} | {rc} |")
+            rw = rc = rr = "n/a"
+        lines.append(f"| {tool} | {float(med):.3f} | {float(cpu):.3f} | {int(rss) / 1024:.0f} | {n} | {rw} | {rc} | {rr} |")
     lines.append("")
+    # The memory figure of the summary jobs, side by side: covlens' peak against lcov's, and the
+    # time against the bare scan (the target: a small fraction of lcov's memory, at most 3x the scan).
+    if job.startswith("summary") and base:
+        lcov = next((r for r in jr if r[1].startswith("lcov")), None)
+        scan = next((r for r in jr if r[1].startswith("bare scan")), None)
+        mem = f"covlens summary peaks at {int(base[3]) / 1024:.0f} MiB"
+        if lcov:
+            mem += f", lcov --summary at {int(lcov[3]) / 1024:.0f} MiB: {100 * int(base[3]) / int(lcov[3]):.1f}% of lcov's"
+        elif job == "summary":
+            mem += " (lcov --summary: not run; --slow runs it)"
+        if scan:
+            mem += f"; wall time {float(base[2]) / float(scan[2]):.2f}x the bare scan's"
+        lines += [f"Memory: {mem}.", ""]
 if notes:
     lines += ["## checks and notes", ""] + [f"- {n}" for n in notes] + [""]
 text = "\n".join(lines)

@@ -188,6 +188,13 @@ test('loads two LCOV shards and a Cobertura report, merges them, and reports a b
     ['integration.info', 'lcov'],
     ['net-gcovr.xml', 'cobertura'],
   ]);
+  // What each input measured (Cobertura's branches are only "covered of total" per line).
+  const fidelity = await page.$$eval('[data-testid=shard-row]', (rows) => rows.map((r) => r.dataset.fidelity));
+  assert.deepEqual(fidelity, [
+    'lines=counted branches=counted functions=counted',
+    'lines=counted branches=counted functions=counted',
+    'lines=counted branches=boolean functions=counted',
+  ]);
   const errors = await page.$$eval('[data-testid=load-error]', (e) => e.map((x) => x.textContent));
   assert.equal(errors.length, 1);
   // ParseError::render("truncated-cobertura.xml"); the file stops inside the `<line number="4" ...` tag.
@@ -210,15 +217,15 @@ test('loads two LCOV shards and a Cobertura report, merges them, and reports a b
   assert.equal(diags[1][1], 1);
   assert.match(diags[1][2][0], /^integration\.info:43:\d+: warning: malformed DA record/);
 
-  // Sorting by line coverage, worst first: http 4/6, main 5/6, parser 8/9, then url 4/4 and util 4/4
-  // (equal: by path).
+  // Sorting by line coverage, worst first, within each directory of the tree: under src/, net/ 8/10,
+  // main 5/6, parser 8/9, util 4/4; under net/, http 4/6 then url 4/4.
   await page.click('[data-testid=sort-lines]');
   await page.waitForFunction(() => document.querySelector('[data-testid=file-row]').dataset.path === 'src/net/http.c');
   assert.deepEqual(await rowPaths(page), [
     'src/net/http.c',
+    'src/net/url.c',
     'src/main.c',
     'src/parser.c',
-    'src/net/url.c',
     'src/util.c',
   ]);
   await page.fill('[data-testid=filter]', 'net/');
@@ -226,7 +233,7 @@ test('loads two LCOV shards and a Cobertura report, merges them, and reports a b
   assert.deepEqual(await rowPaths(page), ['src/net/http.c', 'src/net/url.c']);
   assert.equal(await page.textContent('[data-testid=file-count]'), '2 of 5 files');
   // Sort and filter are in the URL (no new history entry), for reloads and shared links.
-  assert.equal(new URL(page.url()).search, '?sort=lines&q=net%2F');
+  assert.equal(new URL(page.url()).hash, '#sort=lines&q=net/');
   await page.fill('[data-testid=filter]', '');
   await page.click('[data-testid=sort-path]');
   await page.waitForFunction(() => document.querySelectorAll('[data-testid=file-row]').length === 5);
@@ -238,7 +245,7 @@ test('loads two LCOV shards and a Cobertura report, merges them, and reports a b
   // parse_header only: 1/2).
   //   lines     4+4+4+4 = 16 of 9+4+6+4 = 23;  branches 2+2+1+2 = 7 of 4+2+2+4 = 12;
   //   functions 1+1+1+1 =  4 of 2+1+2+1 =  6
-  await page.click('[data-testid=shard-row][data-name="integration.info"] button');
+  await page.click('[data-testid=shard-row][data-name="integration.info"] [data-testid=shard-remove]');
   await settled(page, 3);
   assert.deepEqual(await summary(page), { lines: [16, 23], branches: [7, 12], functions: [4, 6] });
   assert.deepEqual(await rowPaths(page), ['src/net/http.c', 'src/net/url.c', 'src/parser.c', 'src/util.c']);
@@ -389,7 +396,10 @@ test('a 50 MB report loads in the worker with progress while the page stays resp
     branches: [0, 0],
     functions: [FILES / 2, FILES],
   });
-  assert.equal(await page.$$eval('[data-testid=file-row]', (r) => r.length), FILES);
+  // The tree is virtualized: all files counted, a bounded number of rows in the DOM.
+  assert.equal(await page.textContent('[data-testid=file-count]'), '1,000 files');
+  const domRows = await page.$$eval('[data-testid=file-row]', (r) => r.length);
+  assert.ok(domRows > 0 && domRows <= 100, `file rows in the DOM: ${domRows}`);
   // The bar moved through the file: several distinct byte counts were on screen.
   assert.ok(progress.length >= 2, `progress seen: ${JSON.stringify(progress)}`);
   for (const p of progress) assert.match(p, /^Reading 1 of 1 file · [\d.]+ MB of 53\.0 MB$/);

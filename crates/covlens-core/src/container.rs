@@ -56,10 +56,12 @@ fn over_limit(out: u64, consumed: u64, limits: &Limits) -> Option<String> {
             limits.max_output_bytes
         ));
     }
+    // No sizes in the message: where a limit trips depends on read sizes, and both front doors must
+    // word the same input the same way.
     if out > limits.ratio_floor_bytes && out > consumed.max(1).saturating_mul(limits.max_ratio) {
         return Some(format!(
-            "gzip data expands more than {}:1 ({out} bytes from {consumed}; a decompression bomb?)",
-            limits.max_ratio
+            "gzip data expands more than {}:1 past its first {} bytes (a decompression bomb, or raise the limit)",
+            limits.max_ratio, limits.ratio_floor_bytes
         ));
     }
     None
@@ -95,7 +97,10 @@ pub fn gunzip(input: &[u8], limits: &Limits) -> Result<Vec<u8>, ParseError> {
     let mut out = Vec::with_capacity(input.len().saturating_mul(8).min(64 << 20));
     match reader.read_to_end(&mut out) {
         Ok(_) => Ok(out),
-        Err(e) => Err(reader.error(&e)),
+        Err(e) => Err(reader
+            .failure()
+            .cloned()
+            .unwrap_or_else(|| reader.error(&e))),
     }
 }
 
@@ -116,13 +121,16 @@ pub fn gunzip_prefix(head: &[u8], max: usize) -> Vec<u8> {
 }
 
 /// A streaming gzip decoder that enforces [`Limits`]: reading past them fails with an
-/// `InvalidData` error whose message says which limit tripped.
+/// `InvalidData` error whose message says which limit tripped. The first failure (limit, truncation,
+/// corruption) is kept as a [`ParseError`] ([`GunzipReader::failure`]) and every later read fails
+/// the same way, so a caller can report it as [`gunzip`] does, whatever a parser made of the read error.
 pub struct GunzipReader<R: BufRead> {
     decoder: MultiGzDecoder<Counted<R>>,
     limits: Limits,
     out: u64,
     /// Why the last read failed, when it was the limits.
     limit_error: Option<String>,
+    failure: Option<ParseError>,
 }
 
 impl<R: BufRead> std::fmt::Debug for GunzipReader<R> {
@@ -144,7 +152,13 @@ impl<R: BufRead> GunzipReader<R> {
             limits,
             out: 0,
             limit_error: None,
+            failure: None,
         }
+    }
+
+    /// The first failure met, worded as [`gunzip`] words it.
+    pub fn failure(&self) -> Option<&ParseError> {
+        self.failure.as_ref()
     }
 
     /// Compressed bytes consumed so far.
@@ -160,21 +174,45 @@ impl<R: BufRead> GunzipReader<R> {
     /// The error for a failed read: the limit that tripped, or the corruption, at the compressed
     /// byte offset reached.
     pub fn error(&self, e: &io::Error) -> ParseError {
-        let message = match &self.limit_error {
-            Some(m) => m.clone(),
-            None if e.kind() == io::ErrorKind::UnexpectedEof => {
-                "gzip data is cut short (truncated file?)".to_string()
-            }
-            None => format!("corrupt gzip data ({e})"),
-        };
-        ParseError::new(None, Some(Position::Byte(self.consumed())), message)
+        if let Some(f) = &self.failure {
+            return f.clone();
+        }
+        match &self.limit_error {
+            // Where a limit trips depends on read sizes: no position.
+            Some(m) => ParseError::new(None, None, m.clone()),
+            None if e.kind() == io::ErrorKind::UnexpectedEof => ParseError::new(
+                None,
+                Some(Position::Byte(self.consumed())),
+                "gzip data is cut short (truncated file?)",
+            ),
+            None => ParseError::new(
+                None,
+                Some(Position::Byte(self.consumed())),
+                format!("corrupt gzip data ({e})"),
+            ),
+        }
+    }
+
+    /// Records the first failure; `e` is what the decoder said.
+    fn fail(&mut self, e: &io::Error) -> io::Error {
+        if self.failure.is_none() {
+            self.failure = Some(self.error(e));
+        }
+        let message = self
+            .failure
+            .as_ref()
+            .map_or_else(String::new, |f| f.message.clone());
+        io::Error::new(io::ErrorKind::InvalidData, message)
     }
 }
 
 impl<R: BufRead> Read for GunzipReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if let Some(m) = &self.limit_error {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, m.clone()));
+        if let Some(f) = &self.failure {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                f.message.clone(),
+            ));
         }
         // Never produce more than one byte past the output limit in one read.
         let room = self
@@ -183,11 +221,15 @@ impl<R: BufRead> Read for GunzipReader<R> {
             .saturating_sub(self.out)
             .saturating_add(1);
         let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
-        let n = self.decoder.read(&mut buf[..take])?;
+        let n = match self.decoder.read(&mut buf[..take]) {
+            Ok(n) => n,
+            Err(e) => return Err(self.fail(&e)),
+        };
         self.out += n as u64;
         if let Some(m) = over_limit(self.out, self.consumed(), &self.limits) {
-            self.limit_error = Some(m.clone());
-            return Err(io::Error::new(io::ErrorKind::InvalidData, m));
+            let e = io::Error::new(io::ErrorKind::InvalidData, m.clone());
+            self.limit_error = Some(m);
+            return Err(self.fail(&e));
         }
         Ok(n)
     }

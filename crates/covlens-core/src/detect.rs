@@ -18,11 +18,14 @@ pub enum Format {
     Clover,
     Sonarqube,
     Opencover,
+    VisualStudio,
+    DotCover,
+    V8,
 }
 
 impl Format {
     /// Every format, in a fixed order.
-    pub const ALL: [Format; 15] = [
+    pub const ALL: [Format; 18] = [
         Format::Lcov,
         Format::Cobertura,
         Format::Jacoco,
@@ -38,6 +41,9 @@ impl Format {
         Format::Clover,
         Format::Sonarqube,
         Format::Opencover,
+        Format::VisualStudio,
+        Format::DotCover,
+        Format::V8,
     ];
 
     /// A short stable id, used on the command line (`--format lcov`) and in JSON.
@@ -58,6 +64,9 @@ impl Format {
             Format::Clover => "clover",
             Format::Sonarqube => "sonarqube",
             Format::Opencover => "opencover",
+            Format::VisualStudio => "visualstudio",
+            Format::DotCover => "dotcover",
+            Format::V8 => "v8",
         }
     }
 
@@ -79,6 +88,9 @@ impl Format {
             Format::Clover => "Clover XML",
             Format::Sonarqube => "SonarQube generic coverage XML",
             Format::Opencover => "OpenCover XML",
+            Format::VisualStudio => "Visual Studio coverage XML",
+            Format::DotCover => "dotCover XML",
+            Format::V8 => "V8 JavaScript coverage",
         }
     }
 
@@ -88,8 +100,14 @@ impl Format {
     }
 }
 
-/// How much of an input [`detect`] needs to see; feeding it more changes nothing.
-pub const SNIFF_LEN: usize = 8192;
+/// How much of an input [`detect`] needs to see; feeding it more changes nothing. Every format is
+/// decided on the first [`HEAD_LEN`] bytes but Istanbul JSON, whose keys are scanned further: its first
+/// distinguishing key (`fnMap`, `branchMap`) follows the first file's whole `statementMap`, which in a
+/// big Jest output or an istanbul-reports wrapper can be tens of KiB.
+pub const SNIFF_LEN: usize = 64 << 10;
+
+/// What every detector sees but the Istanbul key scan.
+const HEAD_LEN: usize = 8192;
 
 fn strip_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b)
@@ -104,10 +122,42 @@ pub fn detect(head: &[u8]) -> Option<Format> {
     detect_plain(head)
 }
 
-fn detect_plain(head: &[u8]) -> Option<Format> {
-    let head = strip_bom(&head[..head.len().min(SNIFF_LEN)]);
+fn detect_plain(input: &[u8]) -> Option<Format> {
+    let input = &input[..input.len().min(SNIFF_LEN)];
+    // UTF-16 with a byte order mark (Visual Studio's `.coveragexml`): detected on its UTF-8 text.
+    if let Some(endian) = crate::formats::visualstudio::utf16::bom(input) {
+        let (text, _) = crate::formats::visualstudio::utf16::transcode(input, endian);
+        return detect_plain(&text);
+    }
+    detect_head(&input[..input.len().min(HEAD_LEN)])
+        .or_else(|| detect_istanbul_keys(strip_bom(input)).then_some(Format::Istanbul))
+}
+
+/// Istanbul JSON seen through up to [`SNIFF_LEN`] bytes: an object in which `"statementMap"` and
+/// `"fnMap"` or `"branchMap"` appear as keys of object values (`"fnMap": {`).
+fn detect_istanbul_keys(input: &[u8]) -> bool {
+    fn key_positions<'a>(text: &'a [u8], key: &'a [u8]) -> impl Iterator<Item = usize> + 'a {
+        memchr::memmem::find_iter(text, key).filter(move |&at| {
+            let rest = text[at + key.len()..].trim_ascii_start();
+            rest.strip_prefix(b":")
+                .is_some_and(|v| v.trim_ascii_start().starts_with(b"{"))
+        })
+    }
+    if !input.trim_ascii_start().starts_with(b"{") {
+        return false;
+    }
+    key_positions(input, b"\"statementMap\"").next().is_some()
+        && (key_positions(input, b"\"fnMap\"").next().is_some()
+            || key_positions(input, b"\"branchMap\"").next().is_some())
+}
+
+fn detect_head(head: &[u8]) -> Option<Format> {
+    let head = strip_bom(head);
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
+    if detect_v8(trimmed) {
+        return Some(Format::V8);
+    }
     if trimmed.starts_with('{') && detect_coveragepy_json(trimmed) {
         return Some(Format::CoveragepyJson);
     }
@@ -176,6 +226,16 @@ fn detect_xml(text: &str) -> Option<Format> {
             // several sessions in a `<root>`.
             "CoverageSession" => Some(Format::Opencover),
             "root" if text.contains("<CoverageSession") => Some(Format::Opencover),
+            // Visual Studio `.coveragexml` (a DataSet dump) and dotnet-coverage's `-f xml`.
+            "CoverageDSPriv" => Some(Format::VisualStudio),
+            "results" if text.contains("<modules") && text.contains("<module ") => {
+                Some(Format::VisualStudio)
+            }
+            // dotCover DetailedXml, or ReportGenerator's `<root>` around several of them.
+            "Root" if tag.contains("DotCoverVersion") || text.contains("<FileIndices") => {
+                Some(Format::DotCover)
+            }
+            "root" if text.contains("<FileIndices") => Some(Format::DotCover),
             "report"
                 if text.contains("<sessioninfo")
                     || text.contains("<package")
@@ -186,6 +246,38 @@ fn detect_xml(text: &str) -> Option<Format> {
             _ => None,
         };
     }
+}
+
+/// V8 JavaScript coverage: a `NODE_V8_COVERAGE` / CDP `{"result":[{"scriptId":..`, a Playwright or
+/// Puppeteer list `[{"url":..,"scriptId"|"functions"|"ranges"`, or one `{"scriptId":..` script.
+fn detect_v8(text: &str) -> bool {
+    if !text.starts_with('{') && !text.starts_with('[') {
+        return false;
+    }
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .take(4096)
+        .collect();
+    if let Some(rest) = compact.strip_prefix("{\"result\":[") {
+        return rest.starts_with(']')
+            || rest.starts_with("{\"scriptId\":")
+            || rest.starts_with("{\"url\":")
+            || rest.starts_with("{\"functions\":");
+    }
+    if compact.starts_with("{\"scriptId\":") || compact.starts_with("[{\"scriptId\":") {
+        return compact.contains("\"functions\":") || compact.contains("\"url\":");
+    }
+    if let Some(rest) = compact
+        .strip_prefix("[{\"url\":\"")
+        .or_else(|| compact.strip_prefix("{\"url\":\""))
+    {
+        let rest = skip_json_string(rest).unwrap_or("");
+        return rest.starts_with(",\"scriptId\":")
+            || rest.starts_with(",\"functions\":[")
+            || (compact.starts_with('[') && rest.starts_with(",\"ranges\":[{\"start\":"));
+    }
+    false
 }
 
 /// coverage.py's `coverage json`: an object whose file entries have `executed_lines` (format 3), or

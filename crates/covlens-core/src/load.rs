@@ -53,6 +53,13 @@ pub fn parse_bytes_as(
     parse_plain_bytes(format, input, options)
 }
 
+/// Opens an input held in memory named `name`: a zip archive gives one [`crate::zip::Opened`] per
+/// coverage report inside, named `name!path/in/archive` (within [`crate::zip::ZipLimits::DEFAULT`]);
+/// any other input gives one, parsed as by [`parse_bytes`].
+pub fn open(name: &str, input: &[u8], options: &ParseOptions) -> crate::zip::Opening {
+    crate::zip::open(name, input, options, &crate::zip::ZipLimits::DEFAULT)
+}
+
 fn parse_plain_bytes(
     format: Format,
     input: &[u8],
@@ -73,11 +80,17 @@ pub fn parse_read<R: BufRead>(
 ) -> Result<Loaded, ParseError> {
     // A read error here is met again, and reported, by the parser.
     if matches!(input.fill_buf(), Ok(head) if container::is_gzip(head)) {
-        let reader = std::io::BufReader::with_capacity(
+        let mut reader = std::io::BufReader::with_capacity(
             64 << 10,
             container::GunzipReader::new(input, Limits::DEFAULT),
         );
-        return parse_plain_read(format, reader, options);
+        let result = parse_plain_read(format, &mut reader, options);
+        // A gzip failure is the input's, not the format's: worded as `parse_bytes` words it, whatever
+        // the parser made of the read error.
+        if let Some(e) = reader.get_ref().failure() {
+            return Err(e.clone());
+        }
+        return result;
     }
     parse_plain_read(format, input, options)
 }

@@ -13,16 +13,23 @@
 //!   cover` rejects such profiles outright);
 //! - boolean inputs (JaCoCo lines, Cobertura condition-coverage) store 1 for "covered", so sums stay
 //!   right about covered / not covered and counts become lower bounds ([`crate::Measure::Boolean`]).
+//!   Merged with a counting input, a line's hits are summed like any other (5 counted + covered = 6,
+//!   0 + not covered = 0): whether it was hit stays exact, its count is at least the truth's lower
+//!   bound, and the merged [`crate::Fidelity`] turns boolean ([`crate::Measure::combine`]: boolean wins
+//!   over counted, absent is the identity) so that outputs and summaries say the counts are lower bounds.
 //!
 //! Merging is commutative and associative on everything but the conflict tie-breaks, which are
 //! deterministic (smallest wins), and the empty report is its identity.
 
 use std::cmp::Ordering;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diag::Diagnostic;
 use crate::model::{
-    Branch, FileCoverage, FileRecord, Function, LineHit, McdcCondition, Report, StatementBlock,
+    Branch, FileCoverage, FileRecord, Function, Line, LineHit, McdcCondition, Report,
+    StatementBlock,
 };
+use crate::shards::ShardId;
 
 /// What a merge had to resolve; the caller turns it into diagnostics naming the file.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -100,6 +107,361 @@ impl MergeIssues {
         }
         out
     }
+}
+
+impl MergeIssues {
+    /// Forgets what [`Conflict`]s report with the shards named (checksums, versions), so that a merge
+    /// of shards whose conflicts were found does not say it twice. Function moves stay: their message
+    /// is the one users know, and [`ConflictKind::FunctionStart`] adds the shards for those who ask.
+    pub fn clear_conflicts(&mut self) {
+        self.checksum_mismatch.clear();
+        self.version_mismatch = None;
+    }
+}
+
+/// What shards can disagree about for one file (see [`find_conflicts`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ConflictKind {
+    /// A line is coverable in some shards and not in others (different builds, `#ifdef`s).
+    Coverability,
+    /// A line has different branch ids (different compilers or branch numbering).
+    BranchSet,
+    /// A function starts on different lines.
+    FunctionStart,
+    /// A line's source checksum differs (LCOV `DA:n,c,checksum`): different revisions of the file.
+    Checksum,
+    /// The source version differs (LCOV `VER`).
+    Version,
+}
+
+impl ConflictKind {
+    pub fn id(self) -> &'static str {
+        match self {
+            ConflictKind::Coverability => "coverability",
+            ConflictKind::BranchSet => "branch-set",
+            ConflictKind::FunctionStart => "function-start",
+            ConflictKind::Checksum => "checksum",
+            ConflictKind::Version => "version",
+        }
+    }
+}
+
+/// The shards that agree on one value.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ConflictSide {
+    /// What they say: `coverable`, `2 branches (0.0 0.1)`, `line 14`, a checksum, a version.
+    pub value: String,
+    pub shards: Vec<ShardId>,
+}
+
+/// Shards that disagree about a file, named, for the CLI and the viewer. Lines with the same split of
+/// shards are reported together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conflict {
+    pub path: String,
+    pub kind: ConflictKind,
+    /// The lines concerned, sorted (a function's start lines; empty for [`ConflictKind::Version`]).
+    pub lines: Vec<Line>,
+    /// The function, for [`ConflictKind::FunctionStart`].
+    pub function: Option<String>,
+    /// Each value with its shards; the value shown is that of the first line.
+    pub sides: Vec<ConflictSide>,
+}
+
+impl Conflict {
+    /// Every shard involved, sorted.
+    pub fn shards(&self) -> Vec<ShardId> {
+        let mut v: Vec<ShardId> = self.sides.iter().flat_map(|s| s.shards.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
+    /// A warning naming the file, the lines and the shards (`name` gives a shard's display name).
+    pub fn to_diagnostic(&self, name: impl Fn(ShardId) -> String) -> Diagnostic {
+        let lines = match self.lines.len() {
+            0 => String::new(),
+            1 => format!(" line {}", self.lines[0]),
+            n => {
+                let shown: Vec<String> = self.lines.iter().take(5).map(|l| l.to_string()).collect();
+                let more = if n > 5 {
+                    format!(" and {} more", n - 5)
+                } else {
+                    String::new()
+                };
+                format!(" lines {}{more}", shown.join(", "))
+            }
+        };
+        let sides: Vec<String> = self
+            .sides
+            .iter()
+            .map(|s| {
+                let names: Vec<String> = s.shards.iter().map(|&id| name(id)).collect();
+                format!("{} in {}", s.value, names.join(", "))
+            })
+            .collect();
+        let what = match (self.kind, &self.function) {
+            (ConflictKind::FunctionStart, Some(f)) => format!("function `{f}` start"),
+            (ConflictKind::Coverability, _) => "coverable lines".to_string(),
+            (ConflictKind::BranchSet, _) => "branches".to_string(),
+            (ConflictKind::Checksum, _) => "source checksums (different revisions)".to_string(),
+            (ConflictKind::Version, _) => "source version".to_string(),
+            (ConflictKind::FunctionStart, None) => "function start".to_string(),
+        };
+        Diagnostic::warning(
+            None,
+            format!(
+                "{}{lines}: inputs disagree on {what}: {}",
+                self.path,
+                sides.join("; ")
+            ),
+        )
+    }
+}
+
+/// Groups per-line values into conflicts: lines whose split of shards is the same go together.
+fn push_grouped(
+    out: &mut Vec<Conflict>,
+    path: &str,
+    kind: ConflictKind,
+    per_line: Vec<(Line, Vec<ConflictSide>)>,
+    by_value: bool,
+) {
+    let mut groups: BTreeMap<Vec<(Vec<ShardId>, &str)>, Conflict> = BTreeMap::new();
+    for (line, sides) in &per_line {
+        // Checksums differ line by line: there only the split of shards groups lines.
+        let key: Vec<(Vec<ShardId>, &str)> = sides
+            .iter()
+            .map(|s| {
+                (
+                    s.shards.clone(),
+                    if by_value { s.value.as_str() } else { "" },
+                )
+            })
+            .collect();
+        groups
+            .entry(key)
+            .or_insert_with(|| Conflict {
+                path: path.to_string(),
+                kind,
+                lines: Vec::new(),
+                function: None,
+                sides: sides.clone(),
+            })
+            .lines
+            .push(*line);
+    }
+    let mut grouped: Vec<Conflict> = groups.into_values().collect();
+    grouped.sort_by(|a, b| a.lines.cmp(&b.lines));
+    out.extend(grouped);
+}
+
+/// Sides from (shard, value) pairs: one per distinct value, sorted; `None` when all agree.
+fn sides_of(values: Vec<(ShardId, String)>) -> Option<Vec<ConflictSide>> {
+    let mut by: BTreeMap<String, Vec<ShardId>> = BTreeMap::new();
+    for (id, v) in values {
+        by.entry(v).or_default().push(id);
+    }
+    if by.len() < 2 {
+        return None;
+    }
+    let mut sides: Vec<ConflictSide> = by
+        .into_iter()
+        .map(|(value, mut shards)| {
+            shards.sort();
+            ConflictSide { value, shards }
+        })
+        .collect();
+    sides.sort_by(|a, b| a.shards.cmp(&b.shards));
+    Some(sides)
+}
+
+/// Where shards disagree about the file `path` they all have: coverability (only between shards that
+/// have line data for it), branch sets of lines coverable in both (only between shards with branch
+/// data), function start lines, line checksums and versions. Sorted by kind, then first line.
+pub fn find_conflicts(path: &str, files: &[(ShardId, &FileCoverage)]) -> Vec<Conflict> {
+    let mut out = Vec::new();
+    if files.len() < 2 {
+        return out;
+    }
+    let same_keys = |a: &[LineHit], b: &[LineHit]| {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.line == y.line)
+    };
+    let with_lines: Vec<&(ShardId, &FileCoverage)> =
+        files.iter().filter(|(_, f)| !f.lines.is_empty()).collect();
+    if with_lines.len() >= 2
+        && !with_lines
+            .windows(2)
+            .all(|w| same_keys(&w[0].1.lines, &w[1].1.lines))
+    {
+        let mut all: BTreeMap<Line, Vec<ShardId>> = BTreeMap::new();
+        for (id, f) in &with_lines {
+            for l in &f.lines {
+                all.entry(l.line).or_default().push(*id);
+            }
+        }
+        let per_line = all
+            .into_iter()
+            .filter_map(|(line, have)| {
+                let values = with_lines
+                    .iter()
+                    .map(|(id, _)| {
+                        let v = if have.contains(id) {
+                            "coverable"
+                        } else {
+                            "not coverable"
+                        };
+                        (*id, v.to_string())
+                    })
+                    .collect();
+                sides_of(values).map(|s| (line, s))
+            })
+            .collect();
+        push_grouped(&mut out, path, ConflictKind::Coverability, per_line, true);
+    }
+    let with_branches: Vec<&(ShardId, &FileCoverage)> = files
+        .iter()
+        .filter(|(_, f)| !f.branches.is_empty())
+        .collect();
+    if with_branches.len() >= 2
+        && !with_branches.windows(2).all(|w| {
+            let (a, b) = (&w[0].1.branches, &w[1].1.branches);
+            a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.key() == y.key())
+        })
+    {
+        let mut lines: BTreeSet<Line> = BTreeSet::new();
+        for (_, f) in &with_branches {
+            lines.extend(f.branches.iter().map(|b| b.line));
+        }
+        let per_line = lines
+            .into_iter()
+            .filter_map(|line| {
+                let values = with_branches
+                    .iter()
+                    // A line not coverable in a shard is a coverability conflict already.
+                    .filter(|(_, f)| f.lines.is_empty() || f.line_hits(line).is_some())
+                    .map(|(id, f)| {
+                        let ids: Vec<String> = f
+                            .branches_on(line)
+                            .iter()
+                            .map(|b| format!("{}.{}", b.id.block, b.id.branch))
+                            .collect();
+                        (*id, format!("{} branches ({})", ids.len(), ids.join(" ")))
+                    })
+                    .collect();
+                sides_of(values).map(|s| (line, s))
+            })
+            .collect();
+        push_grouped(&mut out, path, ConflictKind::BranchSet, per_line, true);
+    }
+    let mut starts: BTreeMap<&str, Vec<(ShardId, Line)>> = BTreeMap::new();
+    for (id, f) in files {
+        for func in &f.functions {
+            starts
+                .entry(&func.name)
+                .or_default()
+                .push((*id, func.start));
+        }
+    }
+    for (name, v) in starts {
+        let mut lines: Vec<Line> = v.iter().map(|x| x.1).collect();
+        lines.sort();
+        lines.dedup();
+        if lines.len() < 2 {
+            continue;
+        }
+        let values = v
+            .into_iter()
+            .map(|(id, l)| (id, format!("line {l}")))
+            .collect();
+        if let Some(sides) = sides_of(values) {
+            out.push(Conflict {
+                path: path.to_string(),
+                kind: ConflictKind::FunctionStart,
+                lines,
+                function: Some(name.to_string()),
+                sides,
+            });
+        }
+    }
+    let with_sums: Vec<&(ShardId, &FileCoverage)> = files
+        .iter()
+        .filter(|(_, f)| !f.line_checksums.is_empty())
+        .collect();
+    if with_sums.len() >= 2
+        && !with_sums
+            .windows(2)
+            .all(|w| w[0].1.line_checksums == w[1].1.line_checksums)
+    {
+        let mut all: BTreeMap<Line, Vec<(ShardId, String)>> = BTreeMap::new();
+        for (id, f) in &with_sums {
+            for (l, c) in &f.line_checksums {
+                all.entry(*l).or_default().push((*id, c.to_string()));
+            }
+        }
+        let per_line = all
+            .into_iter()
+            .filter_map(|(line, values)| sides_of(values).map(|s| (line, s)))
+            .collect();
+        push_grouped(&mut out, path, ConflictKind::Checksum, per_line, false);
+    }
+    let versions: Vec<(ShardId, String)> = files
+        .iter()
+        .filter_map(|(id, f)| f.version.clone().map(|v| (*id, v)))
+        .collect();
+    if let Some(sides) = sides_of(versions) {
+        out.push(Conflict {
+            path: path.to_string(),
+            kind: ConflictKind::Version,
+            lines: Vec::new(),
+            function: None,
+            sides,
+        });
+    }
+    out.sort_by(|a, b| (a.kind, &a.lines, &a.function).cmp(&(b.kind, &b.lines, &b.function)));
+    out
+}
+
+/// The conflicts between shards, file by file (paths as the reports name them: reconcile first).
+pub fn find_shard_conflicts(shards: &[(ShardId, &Report)]) -> Vec<Conflict> {
+    let mut by_path: BTreeMap<&str, Vec<(ShardId, &FileCoverage)>> = BTreeMap::new();
+    for (id, r) in shards {
+        for (p, f) in &r.files {
+            by_path.entry(p).or_default().push((*id, f));
+        }
+    }
+    by_path
+        .into_iter()
+        .flat_map(|(p, files)| find_conflicts(p, &files))
+        .collect()
+}
+
+/// Merges shards: their conflicts (named by shard) and the merged report, whose diagnostics leave out
+/// what the conflicts say already.
+pub fn merge_shards(shards: Vec<(ShardId, Report)>) -> (Report, Vec<Diagnostic>, Vec<Conflict>) {
+    let conflicts = {
+        let refs: Vec<(ShardId, &Report)> = shards.iter().map(|(id, r)| (*id, r)).collect();
+        find_shard_conflicts(&refs)
+    };
+    let mut out = Report::default();
+    let mut diags = Vec::new();
+    for (_, r) in shards {
+        out.fidelity = out.fidelity.combine(r.fidelity);
+        for (path, fc) in r.files {
+            match out.files.get_mut(&path) {
+                Some(existing) => {
+                    let mut issues = MergeIssues::default();
+                    merge_file(existing, &fc, &mut issues);
+                    issues.clear_conflicts();
+                    diags.extend(issues.to_diagnostics(&path));
+                }
+                None => {
+                    out.files.insert(path, fc);
+                }
+            }
+        }
+    }
+    (out, diags, conflicts)
 }
 
 fn add(a: u64, b: u64, issues: &mut MergeIssues) -> u64 {
@@ -401,5 +763,45 @@ impl ReportBuilder {
     /// The report and the merge diagnostics.
     pub fn finish(self) -> (Report, Vec<Diagnostic>) {
         (self.report, self.diagnostics)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Measure;
+
+    fn parse(format: crate::Format, text: &str) -> Report {
+        crate::parse_bytes_as(format, text.as_bytes(), &Default::default())
+            .expect("parses")
+            .report
+    }
+
+    /// A boolean input (SonarQube) merged with a counting one (LCOV): hits add up, whether a line was hit
+    /// stays exact, and the merge is marked boolean, whichever comes first.
+    #[test]
+    fn boolean_and_counted_inputs_merge_to_a_boolean_lower_bound() {
+        let counted = parse(
+            crate::Format::Lcov,
+            "SF:/s/a.c\nDA:1,5\nDA:2,0\nDA:3,0\nDA:4,2\nend_of_record\n",
+        );
+        let boolean = parse(
+            crate::Format::Sonarqube,
+            r#"<coverage version="1"><file path="/s/a.c"><lineToCover lineNumber="1" covered="true"/><lineToCover lineNumber="2" covered="true"/><lineToCover lineNumber="3" covered="false"/><lineToCover lineNumber="5" covered="true"/></file></coverage>"#,
+        );
+        assert_eq!(counted.fidelity.lines, Measure::Counted);
+        assert_eq!(boolean.fidelity.lines, Measure::Boolean);
+        for (first, second) in [(&counted, &boolean), (&boolean, &counted)] {
+            let mut m = first.clone();
+            assert!(merge_reports(&mut m, second).is_empty());
+            let hits: Vec<(u32, u64)> = m.files["/s/a.c"]
+                .lines
+                .iter()
+                .map(|l| (l.line.get(), l.hits))
+                .collect();
+            assert_eq!(hits, [(1, 6), (2, 1), (3, 0), (4, 2), (5, 1)]);
+            assert_eq!(m.fidelity.lines, Measure::Boolean);
+            assert_eq!(m.fidelity.functions, Measure::Counted);
+        }
     }
 }

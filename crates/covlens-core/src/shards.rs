@@ -5,8 +5,9 @@
 use crate::detect::Format;
 use crate::diag::Diagnostic;
 use crate::load::Loaded;
-use crate::merge::merge_reports;
+use crate::merge::{merge_reports, merge_shards, Conflict};
 use crate::model::{Line, Report};
+use crate::reconcile::{reconcile, Reconciliation, Rules, ShardPaths};
 
 /// A shard's stable id within its [`ShardSet`]; ids are never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -93,6 +94,44 @@ impl ShardSet {
             diags.extend(merge_reports(&mut out, &s.report));
         }
         (out, diags)
+    }
+
+    /// The path reconciliation of the enabled shards (see [`crate::reconcile`]), against a source
+    /// tree (paths relative to its root; may be empty) under the user's rules.
+    pub fn reconcile(&self, source_tree: &[&str], rules: &Rules) -> Reconciliation {
+        let paths: Vec<ShardPaths<'_>> = self
+            .shards
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| ShardPaths {
+                shard: s.id,
+                paths: s.report.files.keys().map(String::as_str).collect(),
+            })
+            .collect();
+        reconcile(&paths, source_tree, rules)
+    }
+
+    /// The merge of the enabled shards with their paths reconciled by `rec`: the report (keyed by
+    /// canonical paths; `rec` maps them back to the originals), the merge diagnostics, and the
+    /// conflicts between shards.
+    pub fn merged_reconciled(
+        &self,
+        rec: &Reconciliation,
+    ) -> (Report, Vec<Diagnostic>, Vec<Conflict>) {
+        let mut diags = Vec::new();
+        let renamed: Vec<(ShardId, Report)> = self
+            .shards
+            .iter()
+            .filter(|s| s.enabled)
+            .map(|s| {
+                let (r, d) = rec.apply(s.id, s.report.clone());
+                diags.extend(d);
+                (s.id, r)
+            })
+            .collect();
+        let (report, d, conflicts) = merge_shards(renamed);
+        diags.extend(d);
+        (report, diags, conflicts)
     }
 
     /// For each enabled shard where `line` of `path` is coverable: its hits there.

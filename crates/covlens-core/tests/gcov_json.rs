@@ -225,11 +225,10 @@ fn gzip_bombs_and_corrupt_streams_fail_with_a_clear_message() {
         e.message,
         "gzip data expands past the limit of 1048576 bytes (a decompression bomb, or raise the limit)"
     );
-    assert!(
-        e.render("x.gz")
-            .starts_with("x.gz: failed to read at byte "),
-        "{}",
-        e.render("x.gz")
+    // Where a limit trips depends on read sizes, so it has no position (the same through both doors).
+    assert_eq!(
+        e.render("x.gz"),
+        "x.gz: failed to read: gzip data expands past the limit of 1048576 bytes (a decompression bomb, or raise the limit)"
     );
     let e = container::gunzip(
         &bomb,
@@ -240,27 +239,22 @@ fn gzip_bombs_and_corrupt_streams_fail_with_a_clear_message() {
         },
     )
     .unwrap_err();
-    assert!(
-        e.message.starts_with("gzip data expands more than 100:1 ("),
-        "{}",
-        e.message
+    assert_eq!(
+        e.message,
+        "gzip data expands more than 100:1 past its first 1048576 bytes (a decompression bomb, or raise the limit)"
     );
     // A cut file through the front door: the error names the container, not the format.
     let packed = gz(TEMPLATE_JSON.as_bytes());
     let e = parse_bytes(&packed[..packed.len() / 2], &ParseOptions::default()).unwrap_err();
     assert_eq!(e.message, "gzip data is cut short (truncated file?)");
-    // The streaming door reports the same through the parser.
+    // The streaming door words it the same (tests/gzip_errors.rs checks every case).
     let e = parse_read(
         FORMAT,
         BufReader::new(&packed[..packed.len() / 2]),
         &ParseOptions::default(),
     )
     .unwrap_err();
-    assert!(
-        e.message.starts_with("cannot read input: "),
-        "{}",
-        e.message
-    );
+    assert_eq!(e.message, "gzip data is cut short (truncated file?)");
 }
 
 // ---------------------------------------------------------------------------------------- corpus

@@ -2,13 +2,13 @@
 //!
 //! Test hooks (`data-testid`) are a stable interface for the browser tests: `file-input`,
 //! `summary-{lines,branches,functions}` (with `data-hit` / `data-found`), `shard-row` (with
-//! `data-name` / `data-format`), `load-error`, `file-row` (with `data-path`), `loading`, `filter`,
-//! `sort-{path,lines,branches,functions}`, `diagnostics`, `worker-error`.
+//! `data-name` / `data-format` / `data-fidelity`, e.g. `lines=counted branches=boolean functions=absent`), `load-error`, `file-row` (with `data-path`), `loading`, `filter`,
+//! `sort-{path,lines,branches,functions}`, `diagnostics`, `worker-error`, `shard-remove`.
 
 use leptos::ev;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{File, FileList, HtmlInputElement, UrlSearchParams};
+use web_sys::{File, FileList, HtmlInputElement};
 
 use crate::bridge::Bridge;
 use crate::protocol::{
@@ -16,7 +16,8 @@ use crate::protocol::{
 };
 use crate::view::{
     bar_width, format_bytes, format_fraction, format_percent, formats_sentence, plural,
-    progress_fraction, progress_text, split_path, sum_rows, visible_rows, Level, Sort, SortKey,
+    progress_fraction, progress_text, shard_fidelity, split_path, sum_rows, visible_rows, Level,
+    Sort, SortKey,
 };
 
 /// Mounts the page on `<body>`.
@@ -25,52 +26,6 @@ pub fn mount() {
         web_sys::console::error_1(&format!("covlens: {info}").into());
     }));
     leptos::mount::mount_to_body(App);
-}
-
-/// The sort and filter named in the page's URL.
-fn read_url_state() -> (Sort, String) {
-    let params = web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|q| UrlSearchParams::new_with_str(&q).ok());
-    let Some(params) = params else {
-        return (Sort::default(), String::new());
-    };
-    let sort = params
-        .get("sort")
-        .and_then(|p| Sort::from_param(&p))
-        .unwrap_or_default();
-    (sort, params.get("q").unwrap_or_default())
-}
-
-/// Puts the sort and filter in the URL without adding a history entry; defaults are left out.
-fn write_url_state(sort: Sort, filter: &str) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let Ok(params) = UrlSearchParams::new() else {
-        return;
-    };
-    if sort != Sort::default() {
-        params.append("sort", &sort.to_param());
-    }
-    if !filter.is_empty() {
-        params.append("q", filter);
-    }
-    let query = String::from(params.to_string());
-    let location = window.location();
-    let path = location.pathname().unwrap_or_default();
-    let hash = location.hash().unwrap_or_default();
-    let url = if query.is_empty() {
-        format!("{path}{hash}")
-    } else {
-        format!("{path}?{query}{hash}")
-    };
-    let current = format!("{path}{}{hash}", location.search().unwrap_or_default());
-    if url != current {
-        if let Ok(history) = window.history() {
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
-        }
-    }
 }
 
 fn files_of(list: Option<FileList>) -> Vec<File> {
@@ -82,20 +37,22 @@ fn files_of(list: Option<FileList>) -> Vec<File> {
 #[component]
 pub fn App() -> impl IntoView {
     let view = RwSignal::new(View::default());
+    // The source view's file, fetched from the worker per file (crate::source_view).
+    let source_detail = RwSignal::new(None::<crate::source::FileDetail>);
     let progress = RwSignal::new(None::<Progress>);
     // Requests sent and not yet answered with a view; the page is busy while this is above zero.
     let pending = RwSignal::new(0u32);
     let failure = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(false);
     // Sort and filter live in the URL (`?sort=-lines&q=src/net`), so a reload or a shared link keeps them.
-    let (initial_sort, initial_filter) = read_url_state();
-    let sort = RwSignal::new(initial_sort);
-    let filter = RwSignal::new(initial_filter);
-    Effect::new(move |_| write_url_state(sort.get(), &filter.get()));
+    // Selected file, filters, sort, policy, folds, zoom and theme live in the URL hash (crate::hash_state).
+    let ui = crate::explore::UiState::from_url();
+    ui.sync_to_url();
 
     let bridge = Bridge::spawn(
         move |resp| match resp {
             Response::Ready => {}
+            Response::File(d) => source_detail.set(Some(d)),
             Response::Progress(p) => progress.set(Some(p)),
             Response::View(v) => {
                 view.set(v);
@@ -120,6 +77,13 @@ pub fn App() -> impl IntoView {
     };
     // The bridge is single-threaded (Rc); a local stored value makes a Copy handle for the closures.
     let bridge = StoredValue::new_local(bridge);
+    let fetch_file = Callback::new(move |path: String| {
+        bridge.with_value(|b| {
+            if let Some(Err(e)) = b.as_ref().map(|b| b.send(&Request::File { path }, &[])) {
+                failure.set(Some(e));
+            }
+        })
+    });
     let send = move |request: Request, files: Vec<File>| {
         if matches!(request, Request::Load { .. }) && files.is_empty() {
             return;
@@ -170,6 +134,7 @@ pub fn App() -> impl IntoView {
     };
     let remove = Callback::new(move |shard: u32| send(Request::Remove { shard }, Vec::new()));
     let clear = move |_| send(Request::Clear, Vec::new());
+    crate::explore::provide(ui, Callback::new(move |r| send(r, Vec::new())));
 
     let summary = Signal::derive(move || view.with(|v| v.summary));
     let rows = Signal::derive(move || view.with(|v| v.files.clone()));
@@ -191,6 +156,7 @@ pub fn App() -> impl IntoView {
                     <Show when=has_inputs>
                         <button type="button" class="button" on:click=clear>"Clear"</button>
                     </Show>
+                    <crate::explore::ThemeToggle />
                     <label class="button primary" for="file-input">"Open reports\u{2026}"</label>
                     <input
                         id="file-input"
@@ -212,7 +178,9 @@ pub fn App() -> impl IntoView {
                 <Show when=has_inputs fallback=|| view! { <EmptyState /> }>
                     <SummaryCards summary=summary />
                     <InputsPanel shards=shards errors=errors merge_diagnostics=merge_diagnostics on_remove=remove />
-                    <FileTable rows=rows sort=sort filter=filter />
+                    <crate::explore::Overview rows=rows shards=shards />
+                    <crate::explore::FileTree rows=rows />
+                    <crate::source_view::SourceView detail=source_detail fetch=fetch_file rows=rows />
                 </Show>
             </main>
             <div class="drop-overlay" class:visible=move || dragging.get() aria-hidden="true">
@@ -391,19 +359,22 @@ pub fn ShardItem(shard: ShardRow, on_remove: Callback<u32>) -> impl IntoView {
             </details>
         }
     });
+    let (fidelity_text, fidelity_attr) = shard_fidelity(&shard.format).unzip();
     view! {
-        <li class="input loaded" data-testid="shard-row" data-name=shard.name.clone() data-format=shard.format.clone()>
+        <li class="input loaded" class:off=!shard.enabled data-testid="shard-row" data-name=shard.name.clone() data-format=shard.format.clone() data-fidelity=fidelity_attr>
             <span class="status" aria-hidden="true">"\u{2713}"</span>
             <span class="input-name">{shard.name.clone()}</span>
-            <span class="badge">{shard.format_name.clone()}</span>
+            <span class="badge" title=fidelity_text>{shard.format_name.clone()}</span>
             <span class="input-meta">
                 {format!("{} \u{b7} {}", plural(shard.files, "file", "files"), format_bytes(shard.bytes))}
             </span>
             <span class="input-measure">"lines"</span>
             <Meter count=shard.totals.lines what="lines" />
+            <crate::explore::ShardControls shard=shard.clone() />
             <button
                 type="button"
                 class="icon-button"
+                data-testid="shard-remove"
                 title=format!("Remove {}", shard.name)
                 aria-label=format!("Remove {}", shard.name)
                 on:click=move |_| on_remove.run(id)

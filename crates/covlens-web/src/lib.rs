@@ -9,7 +9,15 @@
 
 pub mod app;
 pub mod bridge;
+pub mod explore;
+pub mod hash_state;
+pub mod highlight;
+pub mod merge_policy;
+pub mod overview;
 pub mod protocol;
+pub mod source;
+pub mod source_view;
+pub mod tree;
 pub mod view;
 pub mod worker;
 pub mod worker_state;

@@ -17,6 +17,14 @@ pub enum Request {
     Remove { shard: u32 },
     /// Forget every input, loaded or failed.
     Clear,
+    /// Turn a shard off (out of the merge) or on again.
+    SetEnabled { shard: u32, enabled: bool },
+    /// Give a shard a display name.
+    Rename { shard: u32, name: String },
+    /// Merge the enabled shards under this rule from now on.
+    SetPolicy(crate::merge_policy::MergePolicy),
+    /// The source view's detail of one file of the merged report: answered with [`Response::File`].
+    File { path: String },
 }
 
 /// Worker → page.
@@ -26,6 +34,8 @@ pub enum Response {
     Ready,
     Progress(Progress),
     View(View),
+    /// The answer to [`Request::File`].
+    File(crate::source::FileDetail),
 }
 
 /// How far a load has got.
@@ -97,6 +107,13 @@ pub struct ShardRow {
     pub diagnostic_count: u64,
     /// The first of them, rendered `name:line:col: severity: message`.
     pub diagnostics: Vec<String>,
+    /// Part of the merge (false: toggled off).
+    #[serde(default = "enabled_default")]
+    pub enabled: bool,
+}
+
+fn enabled_default() -> bool {
+    true
 }
 
 /// An input that could not be loaded.

@@ -125,6 +125,15 @@ fn handle(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState, data: &Js
             state.remove(shard);
         }
         Request::Clear => state.clear(),
+        Request::SetEnabled { shard, enabled } => {
+            state.set_enabled(shard, enabled);
+        }
+        Request::Rename { shard, name } => {
+            state.rename(shard, &name);
+        }
+        Request::SetPolicy(policy) => state.set_policy(&policy),
+        // The source view's detail: its own answer, not a new view.
+        Request::File { path } => return post(scope, &Response::File(state.file_detail(&path))),
     }
     post(scope, &Response::View(state.view()));
 }

@@ -1,14 +1,15 @@
 //! What the worker keeps between messages (the loaded shards, the failed inputs) and how it turns them
 //! into the page's [`View`]; plain Rust, tested natively.
 
-use std::io::{BufRead, Cursor, Read};
+use std::io::{BufRead, BufReader, Cursor, Read};
 
 use covlens_core::{
-    detect::SNIFF_LEN, parse_bytes, parse_read, Loaded, ParseError, ParseOptions, ShardId,
-    ShardSet, Totals,
+    detect::SNIFF_LEN, parse_bytes, parse_read, Diagnostic, Loaded, ParseError, ParseOptions,
+    ShardId, ShardSet, Totals,
 };
 
 use crate::protocol::{FileRow, LoadError, ShardRow, View};
+use crate::source::{FileDetail, SourceIndex};
 
 /// How many diagnostics of one input the page gets to list (the count is always exact).
 pub const DIAGNOSTICS_SHOWN: usize = 100;
@@ -22,6 +23,12 @@ pub struct WorkerState {
     shards: ShardSet,
     errors: Vec<LoadError>,
     options: ParseOptions,
+    /// The merge rule the page chose.
+    policy: covlens_core::Policy,
+    /// Dropped files that are not reports but text: the source view's candidates (see [`crate::source`]).
+    sources: SourceIndex,
+    /// Script texts carried by reports (V8 / Playwright `source`), by shard, keyed by model path.
+    report_texts: Vec<(ShardId, std::collections::BTreeMap<String, String>)>,
 }
 
 impl Default for WorkerState {
@@ -41,7 +48,12 @@ pub fn parse_stream<R: BufRead>(
         .read_to_end(&mut head)
         .map_err(|e| ParseError::new(None, None, format!("cannot read the file ({e})")))?;
     match covlens_core::detect(&head) {
-        Some(format) => parse_read(format, Cursor::new(head).chain(input), options),
+        // Boxed as the core's zip reader boxes entries, so that both share one compiled copy of the
+        // parsers in the worker wasm.
+        Some(format) => {
+            let reader: Box<dyn Read + '_> = Box::new(Cursor::new(head).chain(input));
+            parse_read(format, BufReader::with_capacity(64 << 10, reader), options)
+        }
         // parse_bytes says why nothing was recognised, in the core's words.
         None => parse_bytes(&head, options),
     }
@@ -55,6 +67,9 @@ impl WorkerState {
             options: ParseOptions {
                 max_diagnostics: DIAGNOSTICS_COLLECTED,
             },
+            sources: SourceIndex::new(),
+            report_texts: Vec::new(),
+            policy: covlens_core::Policy::Sum,
         }
     }
 
@@ -76,27 +91,97 @@ impl WorkerState {
         }
     }
 
-    /// Loads an input held in memory.
+    /// Loads an input held in memory; a zip archive gives one shard per report inside.
     pub fn load_bytes(&mut self, name: &str, input: &[u8]) {
+        if covlens_core::zip::is_zip(input) {
+            return self.load_archive(name, input);
+        }
+        if self.load_source_or_v8(name, input) {
+            return;
+        }
         let result = parse_bytes(input, &self.options);
         self.add(name, input.len() as u64, result);
     }
 
-    /// Loads an input from a stream of `bytes` bytes.
-    pub fn load_stream<R: BufRead>(&mut self, name: &str, bytes: u64, input: R) {
-        let result = parse_stream(input, &self.options);
+    /// Loads an input from a stream of `bytes` bytes. A zip archive is read into memory (its
+    /// directory is at its end) and gives one shard per report inside.
+    pub fn load_stream<R: BufRead>(&mut self, name: &str, bytes: u64, mut input: R) {
+        let mut head = Vec::with_capacity(SNIFF_LEN);
+        if let Err(e) = (&mut input).take(SNIFF_LEN as u64).read_to_end(&mut head) {
+            let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
+            return self.add(name, bytes, Err(e));
+        }
+        if covlens_core::zip::is_zip(&head) {
+            if let Err(e) = input.read_to_end(&mut head) {
+                let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
+                return self.add(name, bytes, Err(e));
+            }
+            return self.load_archive(name, &head);
+        }
+        if crate::source::wants_whole_input(name, &head) {
+            if let Err(e) = input.read_to_end(&mut head) {
+                let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
+                return self.add(name, bytes, Err(e));
+            }
+            return self.load_bytes(name, &head);
+        }
+        let result = parse_stream(Cursor::new(head).chain(input), &self.options);
         self.add(name, bytes, result);
+    }
+
+    /// Loads every report inside a zip archive as its own shard named `name!path/inside`; an entry that
+    /// fails is a load error of that name. Entries that are not reports are skipped, and a note on the
+    /// archive's first shard names a few.
+    pub fn load_archive(&mut self, name: &str, input: &[u8]) {
+        let opening = covlens_core::open(name, input, &self.options);
+        let mut notice = opening.skipped_notice(name);
+        if opening.opened.is_empty() {
+            let why = match notice {
+                Some(n) => format!("no coverage reports in the zip archive ({n})"),
+                None => "no coverage reports in the zip archive (it is empty)".to_string(),
+            };
+            let e = ParseError::new(None, None, why);
+            return self.add(name, input.len() as u64, Err(e));
+        }
+        for opened in opening.opened {
+            let result = opened.result.map(|mut loaded| {
+                if let Some(n) = notice.take() {
+                    loaded.diagnostics.push(Diagnostic::note(None, n));
+                }
+                loaded
+            });
+            self.add(&opened.name, opened.bytes, result);
+        }
     }
 
     /// Removes a loaded input; false when there was none of that id.
     pub fn remove(&mut self, shard: u32) -> bool {
+        self.report_texts.retain(|(id, _)| id.0 != shard);
         self.shards.remove(ShardId(shard))
+    }
+
+    /// Turns a shard off or on; false when there was none of that id.
+    pub fn set_enabled(&mut self, shard: u32, enabled: bool) -> bool {
+        self.shards.set_enabled(ShardId(shard), enabled)
+    }
+
+    /// Renames a shard (surrounding blanks dropped; an empty name is refused); false when there was
+    /// none of that id or the name is empty.
+    pub fn rename(&mut self, shard: u32, name: &str) -> bool {
+        let name = name.trim();
+        !name.is_empty() && self.shards.rename(ShardId(shard), name)
+    }
+
+    /// Merges under `policy` from now on.
+    pub fn set_policy(&mut self, policy: &crate::merge_policy::MergePolicy) {
+        self.policy = policy.to_core();
     }
 
     /// Forgets every input, loaded or failed.
     pub fn clear(&mut self) {
         *self = WorkerState {
             options: self.options.clone(),
+            policy: self.policy.clone(),
             ..WorkerState::new()
         };
     }
@@ -122,9 +207,10 @@ impl WorkerState {
                     .take(DIAGNOSTICS_SHOWN)
                     .map(|d| d.render(&s.name))
                     .collect(),
+                enabled: s.enabled,
             })
             .collect();
-        let (merged, merge_diags) = self.shards.merged();
+        let (merged, merge_diags) = self.shards.merged_by(&self.policy);
         let files: Vec<FileRow> = merged
             .files
             .iter()
@@ -144,6 +230,55 @@ impl WorkerState {
                 .map(|d| d.render("merge"))
                 .collect(),
         }
+    }
+}
+
+/// The source view's side of the worker (logic in [`crate::source`]).
+impl WorkerState {
+    /// Keeps `input` as a source file when it is not a report but text and its name is not a report's,
+    /// or loads a V8 report keeping its scripts' texts; false when neither (load it as usual).
+    fn load_source_or_v8(&mut self, name: &str, input: &[u8]) -> bool {
+        let format = covlens_core::detect(input);
+        if format.is_none() && !crate::source::looks_like_report_name(name) {
+            if let Some(text) = crate::source::as_text(input) {
+                self.sources.add(name, text.to_string());
+                return true;
+            }
+        }
+        if format != Some(covlens_core::Format::V8) {
+            return false;
+        }
+        let texts = crate::source::v8_texts(input, &self.options);
+        self.add(name, input.len() as u64, parse_bytes(input, &self.options));
+        if let Some(shard) = self.shards.shards().last().filter(|s| s.name == name) {
+            if !texts.is_empty() {
+                self.report_texts.push((shard.id, texts));
+            }
+        }
+        true
+    }
+
+    /// How many dropped files are kept as source text.
+    pub fn source_files(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// The source view's detail of `path` in the merge of the enabled shards.
+    pub fn file_detail(&self, path: &str) -> FileDetail {
+        let enabled: Vec<&covlens_core::Shard> =
+            self.shards.shards().iter().filter(|s| s.enabled).collect();
+        let texts: Vec<(&str, &str)> = enabled
+            .iter()
+            .filter_map(|s| {
+                let (_, t) = self.report_texts.iter().find(|(id, _)| *id == s.id)?;
+                Some((s.name.as_str(), t.get(path)?.as_str()))
+            })
+            .collect();
+        // The sum merges file by file; other policies need every shard's report (see covlens_core::policy).
+        let by_policy = (self.policy != covlens_core::Policy::Sum)
+            .then(|| self.shards.merged_by(&self.policy).0.files.remove(path));
+        let merged = by_policy.as_ref().map(Option::as_ref);
+        crate::source::detail_from_shards(path, merged, &enabled, &texts, &self.sources)
     }
 }
 
@@ -333,6 +468,99 @@ mod tests {
                     functions: c(2, 3)
                 }
             }]
+        );
+    }
+
+    fn zip_fixture(name: &str) -> Vec<u8> {
+        let path = format!(
+            "{}/../../tests/fixtures/zip/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// The zip of the browser test (tests/fixtures/zip/make.sh): one shard per report inside, named by
+    /// its inner path, merging to what the three files give when loaded one by one.
+    #[test]
+    fn a_zip_gives_one_shard_per_report_inside() {
+        let mut st = WorkerState::new();
+        let archive = zip_fixture("artifact.zip");
+        let reader = std::io::BufReader::with_capacity(64, ProgressRead::new(&archive[..], |_| {}));
+        st.load_stream("artifact.zip", archive.len() as u64, reader);
+        let v = st.view();
+        assert_eq!(v.errors, vec![]);
+        let shards: Vec<_> = v
+            .shards
+            .iter()
+            .map(|s| (s.name.as_str(), s.format.as_str(), s.files))
+            .collect();
+        assert_eq!(
+            shards,
+            [
+                ("artifact.zip!job1/unit.info", "lcov", 2),
+                ("artifact.zip!job2/net-gcovr.xml.gz", "cobertura", 2),
+                ("artifact.zip!job3/app-jacoco.xml", "jacoco", 1),
+            ]
+        );
+        assert_eq!(
+            v.shards[0].diagnostics,
+            ["artifact.zip!job1/unit.info: note: 1 entry of artifact.zip is not a coverage report, skipped: README.md"]
+        );
+        let mut direct = WorkerState::new();
+        for name in ["unit.info", "net-gcovr.xml", "app-jacoco.xml"] {
+            direct.load_bytes(name, &fixture(name));
+        }
+        let d = direct.view();
+        assert_eq!(v.summary, d.summary);
+        assert_eq!(v.files, d.files);
+        let c = |hit, found| crate::protocol::Count { hit, found };
+        // The numbers tests/e2e/zip.test.mjs checks.
+        assert_eq!(
+            v.summary,
+            crate::protocol::Summary {
+                lines: c(19, 28),
+                branches: c(8, 14),
+                functions: c(6, 9)
+            }
+        );
+        // Removing one report of the archive leaves the other two.
+        assert!(st.remove(v.shards[2].id));
+        assert_eq!(st.view().shards.len(), 2);
+    }
+
+    #[test]
+    fn a_bomb_in_a_zip_is_a_load_error_naming_the_limit_and_the_rest_loads() {
+        let mut st = WorkerState::new();
+        st.load_bytes("bomb.zip", &zip_fixture("bomb.zip"));
+        st.load_bytes("app-jacoco.xml", &fixture("app-jacoco.xml"));
+        let v = st.view();
+        let names: Vec<_> = v.shards.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["bomb.zip!ok/unit.info", "app-jacoco.xml"]);
+        assert_eq!(v.errors.len(), 1);
+        assert_eq!(v.errors[0].name, "bomb.zip!bomb/lcov.info");
+        assert!(
+            v.errors[0]
+                .message
+                .starts_with("bomb.zip!bomb/lcov.info: failed to read at byte ")
+                && v.errors[0]
+                    .message
+                    .contains("zip entry expands more than 500:1, the per-entry ratio limit"),
+            "{}",
+            v.errors[0].message
+        );
+        // A zip of no reports is one error naming the archive.
+        let mut st = WorkerState::new();
+        let empty = zip_fixture("artifact.zip");
+        let entries = covlens_core::zip::list(&empty).unwrap();
+        assert_eq!(entries.len(), 4);
+        st.load_bytes(
+            "notes.zip",
+            b"PK\x05\x06\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+        );
+        let v = st.view();
+        assert_eq!(
+            v.errors[0].message,
+            "notes.zip: failed to read: no coverage reports in the zip archive (it is empty)"
         );
     }
 

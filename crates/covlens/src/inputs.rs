@@ -2,7 +2,9 @@
 //!
 //! A directory is searched recursively; every regular file in it is a candidate, and whether it is a
 //! coverage report is decided later from its content (the loader sniffs its first bytes), so each file
-//! is opened once. Hidden directories (`.git`, `.cache`) and `node_modules` are not entered.
+//! is opened once; a zip archive is recognised the same way (its `PK\x03\x04` signature, whatever its
+//! name) and every report inside it is read. Hidden directories (`.git`, `.cache`) and `node_modules`
+//! are not entered.
 
 use std::ffi::{OsStr, OsString};
 use std::fs;

@@ -8,18 +8,23 @@
 //!
 //! A unit is a whole input, or a piece of a large LCOV file cut at record boundaries, so that one big
 //! tracefile keeps every core busy too; positions in a piece's diagnostics are moved back to the file's.
+//!
+//! What is folded is a [`Merge`]: the whole [`Report`] for `merge`, or for `summary` a
+//! [`covlens_core::compact::Summary`] (totals plus each file's coverage packed in a few bytes per item,
+//! merged by the same rules), so that a summary's memory is a fraction of the report's.
 
 use std::fs::File;
-use std::io::{BufReader, Cursor, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Cursor, IsTerminal, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use covlens_core::compact::Summary;
 use covlens_core::detect::SNIFF_LEN;
 use covlens_core::{
-    detect, merge_reports_owned, parse_read, Diagnostic, Format, ParseError, ParseOptions,
-    Position, Report,
+    detect, merge_reports_owned, parse_read, Diagnostic, Fidelity, Format, ParseError,
+    ParseOptions, Position, Report,
 };
 
 use crate::inputs::{io_message, Expanded, Job, Source};
@@ -35,6 +40,9 @@ pub const MAX_DIAGNOSTICS: usize = 1000;
 pub struct InputInfo {
     pub display: String,
     pub format: Option<Format>,
+    /// What the input measured, from its parsed content (a Go `set` profile is boolean); `None` when it
+    /// failed.
+    pub fidelity: Option<Fidelity>,
     /// Source files in the input.
     pub files: u64,
     /// File records read (a file repeated in the input counts each time).
@@ -48,28 +56,176 @@ pub struct InputInfo {
 
 /// Everything loaded.
 #[derive(Debug)]
-pub struct LoadResult {
+pub struct LoadResult<M = Report> {
     /// Loaded and failed inputs, in argument order.
     pub inputs: Vec<InputInfo>,
     /// Files met in directories that are not coverage reports.
     pub skipped: u64,
-    /// The merge of every loaded input.
-    pub report: Report,
+    /// The merge of every loaded input (for `summary`, its compact form).
+    pub report: M,
     /// Diagnostics of merging the inputs together, sorted.
     pub merge_diagnostics: Vec<Diagnostic>,
 }
 
-impl LoadResult {
+impl<M> LoadResult<M> {
     pub fn failed(&self) -> usize {
         self.inputs.iter().filter(|i| i.error.is_some()).count()
     }
 }
 
-enum Outcome {
-    Loaded(covlens_core::Loaded),
+/// What inputs are parsed and folded into: a [`Report`], or a [`Summary`] (same totals, same merge
+/// diagnostics, a fraction of the memory).
+pub trait Merge: Default + Send + Sized {
+    /// Parses a stream of `format` (gzip is decompressed on the way) into this form.
+    fn parse<R: BufRead>(
+        format: Format,
+        input: R,
+        options: &ParseOptions,
+    ) -> Result<Parsed<Self>, ParseError>;
+    /// A report in this form.
+    fn from_report(report: Report) -> Self;
+    /// Merges `other` in; returns the merge diagnostics.
+    fn merge_owned(&mut self, other: Self) -> Vec<Diagnostic>;
+    /// The source files' paths, sorted.
+    fn paths(&self) -> impl Iterator<Item = &str>;
+    /// How many source files.
+    fn files(&self) -> u64;
+    /// What the merged inputs measured.
+    fn fidelity(&self) -> Fidelity;
+}
+
+impl Merge for Report {
+    fn parse<R: BufRead>(
+        format: Format,
+        input: R,
+        options: &ParseOptions,
+    ) -> Result<Parsed<Report>, ParseError> {
+        parse_read(format, input, options).map(Parsed::from)
+    }
+    fn from_report(report: Report) -> Report {
+        report
+    }
+    fn merge_owned(&mut self, other: Report) -> Vec<Diagnostic> {
+        merge_reports_owned(self, other)
+    }
+    fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+    fn files(&self) -> u64 {
+        self.files.len() as u64
+    }
+    fn fidelity(&self) -> Fidelity {
+        self.fidelity
+    }
+}
+
+impl Merge for Summary {
+    fn parse<R: BufRead>(
+        format: Format,
+        input: R,
+        options: &ParseOptions,
+    ) -> Result<Parsed<Summary>, ParseError> {
+        let s = covlens_core::compact::parse_read(format, input, options)?;
+        Ok(Parsed {
+            format: s.format,
+            merged: s.summary,
+            diagnostics: s.diagnostics,
+            records: s.records,
+        })
+    }
+    fn from_report(report: Report) -> Summary {
+        Summary::from_report(report)
+    }
+    fn merge_owned(&mut self, other: Summary) -> Vec<Diagnostic> {
+        Summary::merge_owned(self, other)
+    }
+    fn paths(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+    fn files(&self) -> u64 {
+        self.files.len() as u64
+    }
+    fn fidelity(&self) -> Fidelity {
+        self.fidelity
+    }
+}
+
+/// One parsed input (or piece): its records folded into `M`, as [`covlens_core::Loaded`] has them.
+pub struct Parsed<M> {
+    pub format: Format,
+    pub merged: M,
+    /// Parse diagnostics, then merge diagnostics.
+    pub diagnostics: Vec<Diagnostic>,
+    /// File records read (a file repeated in the input counts each time).
+    pub records: u64,
+}
+
+impl<M: Merge> From<covlens_core::Loaded> for Parsed<M> {
+    fn from(l: covlens_core::Loaded) -> Parsed<M> {
+        Parsed {
+            format: l.format,
+            merged: M::from_report(l.report),
+            diagnostics: l.diagnostics,
+            records: l.records,
+        }
+    }
+}
+
+enum Outcome<M> {
+    Loaded(Parsed<M>),
     /// Found in a directory, and not a report.
     Skipped,
     Failed(String),
+    /// A zip archive: the reports inside.
+    Archive(ArchiveOut<M>),
+}
+
+/// The reports inside a zip archive, each named `archive.zip!path/inside` (errors already rendered).
+struct ArchiveOut<M> {
+    entries: Vec<(String, Result<Parsed<M>, String>)>,
+    /// Entries that are not coverage reports.
+    skipped: u64,
+    /// A note naming a few of them.
+    notice: Option<String>,
+}
+
+/// A zip archive is read whole into memory (its directory is at its end); each report inside is then
+/// inflated as it streams into its parser, within the core's limits ([`covlens_core::ZipLimits`]).
+fn load_archive<M: Merge, R: Read>(
+    mut bytes: Vec<u8>,
+    mut src: R,
+    job: &Job,
+    options: &ParseOptions,
+) -> Outcome<M> {
+    if let Err(e) = src.read_to_end(&mut bytes) {
+        return Outcome::Failed(format!("cannot read {}: {}", job.display, io_message(&e)));
+    }
+    let opening = covlens_core::open(&job.display, &bytes, options);
+    drop(bytes);
+    let notice = opening.skipped_notice(&job.display);
+    if opening.opened.is_empty() {
+        // A zip of something else, met in a directory, is just another file that is not a report.
+        if job.from_dir {
+            return Outcome::Skipped;
+        }
+        let why = match &notice {
+            Some(n) => format!("no coverage reports in the zip archive ({n})"),
+            None => "no coverage reports in the zip archive (it is empty)".to_string(),
+        };
+        return Outcome::Failed(ParseError::new(None, None, why).render(&job.display));
+    }
+    Outcome::Archive(ArchiveOut {
+        skipped: opening.skipped.len() as u64,
+        notice,
+        entries: opening
+            .opened
+            .into_iter()
+            .map(|o| {
+                let result = o.result.map(Parsed::from).map_err(|e| e.render(&o.name));
+                (o.name, result)
+            })
+            .collect(),
+    })
 }
 
 /// Counts bytes as they are read, for the progress line.
@@ -86,12 +242,15 @@ impl<R: Read> Read for Counting<'_, R> {
     }
 }
 
-fn load_stream<R: Read>(mut src: R, job: &Job, options: &ParseOptions) -> Outcome {
+fn load_stream<M: Merge, R: Read>(mut src: R, job: &Job, options: &ParseOptions) -> Outcome<M> {
     // The head is read into its own buffer (a pipe may deliver fewer bytes per read than detection
     // needs) and then chained in front of the rest, so nothing is read twice.
     let mut head = Vec::with_capacity(SNIFF_LEN);
     if let Err(e) = (&mut src).take(SNIFF_LEN as u64).read_to_end(&mut head) {
         return Outcome::Failed(format!("cannot read {}: {}", job.display, io_message(&e)));
+    }
+    if covlens_core::zip::is_zip(&head) {
+        return load_archive(head, src, job, options);
     }
     let Some(format) = detect(&head) else {
         if job.from_dir {
@@ -104,14 +263,92 @@ fn load_stream<R: Read>(mut src: R, job: &Job, options: &ParseOptions) -> Outcom
         };
         return Outcome::Failed(ParseError::new(None, None, why).render(&job.display));
     };
+    if format == Format::V8 {
+        return load_v8(head, src, job, options);
+    }
+    if format == Format::Istanbul && crate::remap::enabled() {
+        return load_istanbul(head, src, job, options);
+    }
     let reader = BufReader::with_capacity(BUF_CAP, Cursor::new(head).chain(src));
-    match parse_read(format, reader, options) {
+    match M::parse(format, reader, options) {
         Ok(loaded) => Outcome::Loaded(loaded),
         Err(e) => Outcome::Failed(e.render(&job.display)),
     }
 }
 
-fn load_job(job: &Job, options: &ParseOptions, bytes: &AtomicU64) -> Outcome {
+/// A V8 input, read whole: V8 dumps carry no script text, so the text of a `file://` (or absolute
+/// path) script is read from disk where the file exists; other scripts get the core's notice.
+fn load_v8<M: Merge, R: Read>(
+    head: Vec<u8>,
+    mut src: R,
+    job: &Job,
+    options: &ParseOptions,
+) -> Outcome<M> {
+    use covlens_core::formats::v8;
+    let mut bytes = head;
+    if let Err(e) = src.read_to_end(&mut bytes) {
+        return Outcome::Failed(format!("cannot read {}: {}", job.display, io_message(&e)));
+    }
+    if covlens_core::container::is_gzip(&bytes) {
+        match covlens_core::container::gunzip(&bytes, &covlens_core::container::Limits::DEFAULT) {
+            Ok(inner) => bytes = inner,
+            Err(e) => return Outcome::Failed(e.render(&job.display)),
+        }
+    }
+    let mut lookup = |url: &str| match v8::target_of(url) {
+        v8::Target::Path(p) if url.starts_with("file://") || Path::new(&p).is_absolute() => {
+            std::fs::read_to_string(p).ok()
+        }
+        _ => None,
+    };
+    if let Some(result) = crate::remap::v8(&bytes, options) {
+        return remapped(Format::V8, result, job);
+    }
+    match v8::load(&bytes, options, &mut lookup) {
+        Ok(loaded) => Outcome::Loaded(Parsed::from(loaded)),
+        Err(e) => Outcome::Failed(e.render(&job.display)),
+    }
+}
+
+/// An Istanbul input, read whole (its parser reads it whole anyway): remapped through the
+/// `inputSourceMap` of its files when it has any (`crate::remap`), else parsed as usual.
+fn load_istanbul<M: Merge, R: Read>(
+    head: Vec<u8>,
+    mut src: R,
+    job: &Job,
+    options: &ParseOptions,
+) -> Outcome<M> {
+    let mut bytes = head;
+    if let Err(e) = src.read_to_end(&mut bytes) {
+        return Outcome::Failed(format!("cannot read {}: {}", job.display, io_message(&e)));
+    }
+    if let Some(result) = crate::remap::istanbul(&bytes, options) {
+        return remapped(Format::Istanbul, result, job);
+    }
+    match M::parse(Format::Istanbul, Cursor::new(bytes), options) {
+        Ok(loaded) => Outcome::Loaded(loaded),
+        Err(e) => Outcome::Failed(e.render(&job.display)),
+    }
+}
+
+/// The outcome of an input remapped through source maps.
+fn remapped<M: Merge>(
+    format: Format,
+    result: Result<covlens_core::remap::Remapped, ParseError>,
+    job: &Job,
+) -> Outcome<M> {
+    match result {
+        Ok(r) => Outcome::Loaded(Parsed {
+            format,
+            records: r.report.files.len() as u64,
+            merged: M::from_report(r.report),
+            diagnostics: r.diagnostics,
+        }),
+        Err(e) => Outcome::Failed(e.render(&job.display)),
+    }
+}
+
+fn load_job<M: Merge>(job: &Job, options: &ParseOptions, bytes: &AtomicU64) -> Outcome<M> {
     match &job.source {
         Source::Unreadable(message) => Outcome::Failed(message.clone()),
         Source::Stdin => load_stream(
@@ -265,13 +502,13 @@ fn shift(p: Option<Position>, start: u64, lines: u64) -> Option<Position> {
 }
 
 /// Parses bytes `start..end` of an LCOV file; positions in diagnostics are those of the whole file.
-fn load_piece(
+fn load_piece<M: Merge>(
     job: &Job,
     path: &Path,
     (start, end): (u64, u64),
     options: &ParseOptions,
     bytes: &AtomicU64,
-) -> Outcome {
+) -> Outcome<M> {
     let cannot_read = |e: std::io::Error| {
         Outcome::Failed(format!("cannot read {}: {}", job.display, io_message(&e)))
     };
@@ -289,7 +526,7 @@ fn load_piece(
             bytes,
         },
     );
-    let result = parse_read(Format::Lcov, reader, options);
+    let result = M::parse(Format::Lcov, reader, options);
     if start == 0 {
         return match result {
             Ok(loaded) => Outcome::Loaded(loaded),
@@ -326,23 +563,53 @@ fn load_piece(
     }
 }
 
+/// Paths in one buffer: a piece's source files (80,000 separate strings would cost a tenth of a
+/// summary's memory).
+#[derive(Default)]
+struct PathList {
+    text: String,
+    ends: Vec<usize>,
+}
+
+impl PathList {
+    fn new<'a>(paths: impl Iterator<Item = &'a str>) -> PathList {
+        let mut list = PathList::default();
+        for p in paths {
+            list.text.push_str(p);
+            list.ends.push(list.text.len());
+        }
+        list
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.text[a..b])
+    }
+}
+
 /// What became of one unit, without its report (folded already).
 enum UnitOut {
     Skipped,
     Failed(String),
     Loaded {
         format: Format,
+        fidelity: Fidelity,
         files: u64,
         /// The paths, for a piece of a split input: its file count is that of the union.
-        paths: Option<Vec<String>>,
+        paths: Option<PathList>,
         records: u64,
         diagnostics: Vec<Diagnostic>,
+    },
+    /// A zip archive: one line per report inside, and how many entries were not reports.
+    Archive {
+        inputs: Vec<InputInfo>,
+        skipped: u64,
     },
 }
 
 /// What one worker hands back.
-struct WorkerOut {
-    report: Report,
+struct WorkerOut<M> {
+    report: M,
     merge_diagnostics: Vec<Diagnostic>,
     units: Vec<(usize, UnitOut)>,
 }
@@ -358,9 +625,9 @@ struct Shared<'a> {
     options: ParseOptions,
 }
 
-fn worker(shared: &Shared<'_>) -> WorkerOut {
+fn worker<M: Merge>(shared: &Shared<'_>) -> WorkerOut<M> {
     let mut out = WorkerOut {
-        report: Report::default(),
+        report: M::default(),
         merge_diagnostics: Vec::new(),
         units: Vec::new(),
     };
@@ -371,7 +638,7 @@ fn worker(shared: &Shared<'_>) -> WorkerOut {
         };
         let unit = &shared.units[u];
         let job = &shared.jobs[unit.job];
-        let outcome = match (&job.source, unit.range) {
+        let outcome: Outcome<M> = match (&job.source, unit.range) {
             (Source::File(path), Some(range)) => {
                 load_piece(job, path, range, &shared.options, &shared.bytes)
             }
@@ -380,19 +647,53 @@ fn worker(shared: &Shared<'_>) -> WorkerOut {
         let result = match outcome {
             Outcome::Skipped => UnitOut::Skipped,
             Outcome::Failed(error) => UnitOut::Failed(error),
+            Outcome::Archive(archive) => {
+                let mut inputs = Vec::with_capacity(archive.entries.len());
+                for (display, result) in archive.entries {
+                    let mut info = InputInfo {
+                        display,
+                        format: None,
+                        fidelity: None,
+                        files: 0,
+                        records: 0,
+                        diagnostics: Vec::new(),
+                        error: None,
+                        arg: job.arg,
+                    };
+                    match result {
+                        Ok(parsed) => {
+                            info.format = Some(parsed.format);
+                            info.fidelity = Some(parsed.merged.fidelity());
+                            info.files = parsed.merged.files();
+                            info.records = parsed.records;
+                            info.diagnostics = parsed.diagnostics;
+                            out.merge_diagnostics
+                                .extend(out.report.merge_owned(parsed.merged));
+                        }
+                        Err(e) => info.error = Some(e),
+                    }
+                    inputs.push(info);
+                }
+                if let (Some(notice), Some(first)) = (archive.notice, inputs.first_mut()) {
+                    first.diagnostics.push(Diagnostic::note(None, notice));
+                }
+                UnitOut::Archive {
+                    inputs,
+                    skipped: archive.skipped,
+                }
+            }
             Outcome::Loaded(loaded) => {
                 let result = UnitOut::Loaded {
                     format: loaded.format,
-                    files: loaded.report.files.len() as u64,
-                    paths: unit
-                        .range
-                        .map(|_| loaded.report.files.keys().cloned().collect()),
+                    fidelity: loaded.merged.fidelity(),
+                    files: loaded.merged.files(),
+                    paths: unit.range.map(|_| PathList::new(loaded.merged.paths())),
                     records: loaded.records,
                     diagnostics: loaded.diagnostics,
                 };
                 // Fold now and drop the input's report: memory stays at one merged report per worker.
                 out.merge_diagnostics
-                    .extend(merge_reports_owned(&mut out.report, loaded.report));
+                    .extend(out.report.merge_owned(loaded.merged));
                 result
             }
         };
@@ -412,6 +713,7 @@ fn assemble(job: &Job, outs: Vec<UnitOut>) -> Option<InputInfo> {
     let mut info = InputInfo {
         display: job.display.clone(),
         format: None,
+        fidelity: None,
         files: 0,
         records: 0,
         diagnostics: Vec::new(),
@@ -419,10 +721,12 @@ fn assemble(job: &Job, outs: Vec<UnitOut>) -> Option<InputInfo> {
         arg: job.arg,
     };
     let pieces = outs.len();
-    let mut paths: Vec<String> = Vec::new();
+    let mut lists: Vec<PathList> = Vec::new();
     for out in outs {
         match out {
             UnitOut::Skipped => return None,
+            // Taken apart by the caller, which gives each report inside its own line.
+            UnitOut::Archive { .. } => {}
             UnitOut::Failed(e) => {
                 // The first failure names the input; pieces read before it still count (only a
                 // read error mid-file can fail one piece of a file that parsed as LCOV).
@@ -430,21 +734,24 @@ fn assemble(job: &Job, outs: Vec<UnitOut>) -> Option<InputInfo> {
             }
             UnitOut::Loaded {
                 format,
+                fidelity,
                 files,
                 paths: p,
                 records,
                 diagnostics,
             } => {
                 info.format = Some(format);
+                info.fidelity = Some(info.fidelity.map_or(fidelity, |f| f.combine(fidelity)));
                 info.files += files;
                 info.records += records;
                 info.diagnostics.extend(diagnostics);
-                paths.extend(p.into_iter().flatten());
+                lists.extend(p);
             }
         }
     }
     if pieces > 1 {
         // A file whose records sit in several pieces counts once.
+        let mut paths: Vec<&str> = lists.iter().flat_map(PathList::iter).collect();
         paths.sort_unstable();
         paths.dedup();
         info.files = paths.len() as u64;
@@ -492,7 +799,16 @@ pub fn load_all(expanded: &Expanded, show_progress: bool) -> LoadResult {
     load_all_with(expanded, show_progress, SplitPolicy::DEFAULT)
 }
 
-fn load_all_with(expanded: &Expanded, show_progress: bool, policy: SplitPolicy) -> LoadResult {
+/// Loads every input and merges them into a [`Summary`]: what `summary` prints, without the report.
+pub fn load_summary(expanded: &Expanded, show_progress: bool) -> LoadResult<Summary> {
+    load_all_with(expanded, show_progress, SplitPolicy::DEFAULT)
+}
+
+fn load_all_with<M: Merge>(
+    expanded: &Expanded,
+    show_progress: bool,
+    policy: SplitPolicy,
+) -> LoadResult<M> {
     let jobs = &expanded.jobs;
     let units = plan(jobs, policy);
     let mut order: Vec<usize> = (0..units.len()).collect();
@@ -516,7 +832,7 @@ fn load_all_with(expanded: &Expanded, show_progress: bool, policy: SplitPolicy) 
     let total_bytes: u64 = jobs.iter().filter_map(|j| j.size).sum();
     let show_progress = show_progress && std::io::stderr().is_terminal();
 
-    let outs: Vec<WorkerOut> = std::thread::scope(|s| {
+    let outs: Vec<WorkerOut<M>> = std::thread::scope(|s| {
         let (stop_tx, stop_rx) = mpsc::channel::<()>();
         if show_progress {
             let shared = &shared;
@@ -531,12 +847,12 @@ fn load_all_with(expanded: &Expanded, show_progress: bool, policy: SplitPolicy) 
         outs
     });
 
-    let mut report = Report::default();
+    let mut report = M::default();
     let mut merge_diagnostics = Vec::new();
     let mut by_unit: Vec<Option<UnitOut>> = (0..shared.units.len()).map(|_| None).collect();
     for out in outs {
         merge_diagnostics.extend(out.merge_diagnostics);
-        merge_diagnostics.extend(merge_reports_owned(&mut report, out.report));
+        merge_diagnostics.extend(report.merge_owned(out.report));
         for (u, result) in out.units {
             by_unit[u] = Some(result);
         }
@@ -551,7 +867,18 @@ fn load_all_with(expanded: &Expanded, show_progress: bool, policy: SplitPolicy) 
     }
     let mut skipped_by_arg = expanded.skipped.clone();
     let mut inputs: Vec<InputInfo> = Vec::with_capacity(jobs.len());
-    for (job, outs) in jobs.iter().zip(by_job) {
+    for (job, mut outs) in jobs.iter().zip(by_job) {
+        if let [UnitOut::Archive { .. }] = outs.as_slice() {
+            if let Some(UnitOut::Archive {
+                inputs: found,
+                skipped,
+            }) = outs.pop()
+            {
+                skipped_by_arg[job.arg] += skipped;
+                inputs.extend(found);
+            }
+            continue;
+        }
         match assemble(job, outs) {
             Some(info) => inputs.push(info),
             None => skipped_by_arg[job.arg] += 1,
@@ -565,6 +892,7 @@ fn load_all_with(expanded: &Expanded, show_progress: bool, policy: SplitPolicy) 
             inputs.push(InputInfo {
                 display: dir.clone(),
                 format: None,
+                fidelity: None,
                 files: 0,
                 records: 0,
                 diagnostics: Vec::new(),
@@ -634,7 +962,7 @@ mod tests {
         let text = tracefile();
         std::fs::write(dir.join("t.info"), &text).unwrap();
         let expanded = expand(&[dir.join("t.info")], None);
-        let whole = load_all_with(
+        let whole: LoadResult = load_all_with(
             &expanded,
             false,
             SplitPolicy {
@@ -664,7 +992,7 @@ mod tests {
             before_sf > 0 && before_tn > 0,
             "{before_sf} before SF:, {before_tn} before TN:"
         );
-        let split = load_all_with(&expanded, false, policy);
+        let split: LoadResult = load_all_with(&expanded, false, policy);
         assert_eq!(split.report, whole.report);
         assert_eq!(split.inputs.len(), 1);
         let (w, s) = (&whole.inputs[0], &split.inputs[0]);
@@ -676,6 +1004,19 @@ mod tests {
         assert!(
             matches!(s.diagnostics[0].position, Some(Position::LineCol { line: l, .. }) if l == line)
         );
+        // Loaded for `summary`, split or whole: the same files, totals, inputs and merge diagnostics.
+        let summary: LoadResult<Summary> = load_all_with(&expanded, false, policy);
+        assert_eq!(summary.report, Summary::from_report(whole.report.clone()));
+        assert_eq!(
+            summary.report.totals(),
+            covlens_core::Totals::of_report(&whole.report)
+        );
+        let t = summary.report.totals();
+        assert_eq!((t.lines.found, t.functions.found), (6000, 300));
+        assert_eq!(summary.merge_diagnostics, split.merge_diagnostics);
+        let (m, w) = (&summary.inputs[0], &split.inputs[0]);
+        assert_eq!((m.files, m.records), (w.files, w.records));
+        assert_eq!(m.diagnostics, w.diagnostics);
         let _ = std::fs::remove_dir_all(&dir);
     }
 

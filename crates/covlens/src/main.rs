@@ -5,6 +5,8 @@
 mod inputs;
 mod load;
 mod merge;
+mod paths;
+mod remap;
 mod summary;
 
 use std::path::PathBuf;
@@ -54,16 +56,23 @@ enum Command {
     #[command(
         long_about = "Print coverage totals (lines, branches, functions: found, hit, percent) of the \
 merged inputs, with a line per input. With --files, a line per source file too.\n\n\
---json prints {\"files\", \"lines\": {\"found\", \"hit\"}, \"branches\": {..}, \"functions\": {..}} \
-and the extras \"fidelity\", \"inputs\", \"skipped\", \"merge_diagnostics\" and, with --files, \"per_file\". \
-JaCoCo methods count as functions.\n\n\
+Each input's fidelity says what it measured per dimension: counted (real execution counts), boolean \
+(covered or not: merged counts are then lower bounds) or absent.\n\n\
+--format json (or --json) prints {\"files\", \"lines\": {\"found\", \"hit\"}, \"branches\": {..}, \"functions\": {..}} \
+and the extras \"statements\", \"fidelity\", \"inputs\" (each with its own \"fidelity\"), \"skipped\", \
+\"merge_diagnostics\" and, with --files, \"per_file\". JaCoCo methods count as functions.\n\n\
+--format markdown prints tables for a CI job summary (append it to $GITHUB_STEP_SUMMARY): the totals, \
+the inputs with their fidelity, and the --least-covered files with the lowest line coverage.\n\n\
 Exit status: 0 ok; 1 an input could not be loaded (the totals of the others are still printed), or \
 --strict and a warning; 2 usage error."
     )]
     Summary(SummaryArgs),
-    /// Merge inputs into one report (LCOV or Cobertura XML)
+    /// Merge inputs into one report (LCOV, Cobertura XML, SonarQube generic XML or Codecov JSON)
     #[command(
-        long_about = "Merge the inputs into one report, written as LCOV (default) or Cobertura XML.\n\n\
+        long_about = "Merge the inputs into one report, written as LCOV (default), Cobertura XML, \
+SonarQube generic coverage XML or Codecov JSON. SonarQube and Codecov have no functions and keep \
+only covered/total per line for branches (SonarQube: no line counts either); what a format cannot \
+carry is left out, never made up, and a note on stderr says what was left out.\n\n\
 The output is written only when the command succeeds: if an input cannot be loaded (or, with \
 --strict, when there is a warning) nothing is written and the exit status is 1. A file output is \
 written to a temporary file beside it and renamed, so readers never see half a report.\n\n\
@@ -82,20 +91,44 @@ struct Common {
     /// Print no diagnostics, progress or notes on stderr (errors are still printed)
     #[arg(short, long)]
     quiet: bool,
+    #[command(flatten)]
+    source_maps: remap::SourceMapArgs,
 }
 
 #[derive(Args, Debug)]
 struct SummaryArgs {
     #[arg(value_name = "INPUT", required = true, help = INPUT_HELP, long_help = INPUT_LONG_HELP)]
     inputs: Vec<PathBuf>,
-    /// Print JSON instead of tables
-    #[arg(long)]
+    /// Output format
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    format: SummaryFormat,
+    /// Same as --format json
+    #[arg(long, conflicts_with = "format")]
     json: bool,
+    /// Markdown only: how many of the least-covered files to list
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    least_covered: usize,
     /// Also list every source file
     #[arg(long)]
     files: bool,
+    /// The source tree: source paths are matched against the files under DIR and named relative to it
+    #[arg(long, value_name = "DIR")]
+    source_root: Option<String>,
+    #[command(flatten)]
+    paths: paths::PathArgs,
     #[command(flatten)]
     common: Common,
+}
+
+/// Output formats of `summary`.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum SummaryFormat {
+    /// Tables for people
+    Text,
+    /// A stable JSON shape for scripts
+    Json,
+    /// GitHub-flavoured Markdown tables for CI job summaries
+    Markdown,
 }
 
 /// Output formats of `merge`.
@@ -103,6 +136,10 @@ struct SummaryArgs {
 enum OutFormat {
     Lcov,
     Cobertura,
+    /// SonarQube generic coverage XML
+    Sonarqube,
+    /// Codecov JSON ("custom coverage format")
+    Codecov,
 }
 
 #[derive(Args, Debug)]
@@ -115,9 +152,12 @@ struct MergeArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = OutFormat::Lcov)]
     format: OutFormat,
-    /// Cobertura only: the <source> directory written into the report
+    /// The source tree: source paths are matched against the files under DIR and named relative to
+    /// it; Cobertura: also the <source> directory written into the report
     #[arg(long, value_name = "DIR")]
     source_root: Option<String>,
+    #[command(flatten)]
+    paths: paths::PathArgs,
     #[command(flatten)]
     common: Common,
 }
@@ -158,7 +198,7 @@ pub fn render_merge_diagnostic(d: &Diagnostic) -> String {
 }
 
 /// Prints errors (always) and diagnostics (unless quiet); returns whether any warning was seen.
-fn report_problems(result: &LoadResult, quiet: bool) -> bool {
+fn report_problems<M>(result: &LoadResult<M>, quiet: bool) -> bool {
     let mut warned = false;
     for input in &result.inputs {
         if let Some(e) = &input.error {
@@ -190,7 +230,7 @@ fn report_problems(result: &LoadResult, quiet: bool) -> bool {
     warned
 }
 
-fn exit_status(result: &LoadResult, warned: bool, strict: bool) -> ExitCode {
+fn exit_status<M>(result: &LoadResult<M>, warned: bool, strict: bool) -> ExitCode {
     if result.failed() > 0 {
         return ExitCode::from(EXIT_INPUT);
     }
@@ -203,7 +243,7 @@ fn exit_status(result: &LoadResult, warned: bool, strict: bool) -> ExitCode {
 
 /// The process is about to end: returning a report's millions of allocations to the allocator one by
 /// one would only cost time (a tenth of a large summary's), the OS takes the memory back at once.
-fn exit_without_freeing(result: LoadResult) {
+fn exit_without_freeing<M>(result: LoadResult<M>) {
     std::mem::forget(result);
 }
 
@@ -212,12 +252,24 @@ fn run_summary(args: SummaryArgs) -> ExitCode {
         return code;
     }
     let expanded = inputs::expand(&args.inputs, None);
-    let result = load::load_all(&expanded, !args.common.quiet);
+    let result = paths::load_summary(
+        expanded,
+        !args.common.quiet,
+        &args.paths,
+        args.source_root.as_deref(),
+        args.common.quiet,
+        args.common.strict,
+    );
     let warned = report_problems(&result, args.common.quiet);
-    let text = if args.json {
-        summary::json(&result, args.files)
+    let format = if args.json {
+        SummaryFormat::Json
     } else {
-        summary::human(&result, args.files)
+        args.format
+    };
+    let text = match format {
+        SummaryFormat::Text => summary::human(&result, args.files),
+        SummaryFormat::Json => summary::json(&result, args.files),
+        SummaryFormat::Markdown => summary::markdown(&result, args.least_covered),
     };
     if let Err(e) = summary::print_stdout(&text) {
         // A closed pipe (`| head`) is not worth a message.
@@ -244,7 +296,14 @@ fn run_merge(args: MergeArgs) -> ExitCode {
     };
     let output = (args.output.as_os_str() != "-").then_some(args.output.as_path());
     let expanded = inputs::expand(&args.inputs, output);
-    let result = load::load_all(&expanded, !args.common.quiet);
+    let result = paths::load_report(
+        expanded,
+        !args.common.quiet,
+        &args.paths,
+        args.source_root.as_deref(),
+        args.common.quiet,
+        args.common.strict,
+    );
     let warned = report_problems(&result, args.common.quiet);
     let status = exit_status(&result, warned, args.common.strict);
     if status != ExitCode::SUCCESS {
@@ -260,6 +319,12 @@ fn run_merge(args: MergeArgs) -> ExitCode {
         source_root: args.source_root.as_deref(),
         timestamp,
     };
+    if !args.common.quiet {
+        // What the output format cannot carry is left out, never made up: say so.
+        for note in merge::omissions(&result.report, args.format) {
+            eprintln!("covlens: note: {note}");
+        }
+    }
     let written = merge::write(&result.report, &target);
     let (inputs, files) = (result.inputs.len(), result.report.files.len());
     exit_without_freeing(result);
@@ -296,6 +361,10 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
         }
     };
+    match &cli.command {
+        Command::Summary(args) => remap::configure(&args.common.source_maps),
+        Command::Merge(args) => remap::configure(&args.common.source_maps),
+    }
     match cli.command {
         Command::Summary(args) => run_summary(args),
         Command::Merge(args) => run_merge(args),

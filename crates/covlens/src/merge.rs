@@ -1,10 +1,11 @@
-//! The `merge` output: writing the merged report as LCOV or Cobertura XML to a file (atomically) or stdout.
+//! The `merge` output: writing the merged report as LCOV, Cobertura XML, SonarQube generic XML or Codecov
+//! JSON to a file (atomically) or stdout, and saying what the chosen format leaves out.
 
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use covlens_core::formats::{cobertura, lcov};
+use covlens_core::formats::{cobertura, codecov, lcov, sonarqube};
 use covlens_core::Report;
 
 use crate::inputs::io_message;
@@ -46,6 +47,18 @@ fn write_to(report: &Report, target: &Target<'_>, out: &mut dyn Write) -> std::i
             };
             cobertura::write(report, &options, out)
         }
+        OutFormat::Sonarqube => sonarqube::write(report, out),
+        OutFormat::Codecov => codecov::write(report, out),
+    }
+}
+
+/// What writing `report` as `format` leaves out (the format has no place for it), one note per kind.
+pub fn omissions(report: &Report, format: OutFormat) -> Vec<String> {
+    match format {
+        // LCOV carries everything the model holds; Cobertura's losses are documented in its writer.
+        OutFormat::Lcov | OutFormat::Cobertura => Vec::new(),
+        OutFormat::Sonarqube => sonarqube::omissions(report),
+        OutFormat::Codecov => codecov::omissions(report),
     }
 }
 

@@ -1,11 +1,26 @@
-//! The `summary` output: tables for people, a stable JSON shape for scripts.
+//! The `summary` output: tables for people, a stable JSON shape for scripts, Markdown for CI job summaries.
+//!
+//! The JSON shape (`--format json`, `--json`), stable: `files` (count), `lines` / `branches` /
+//! `functions` / `statements` as `{"found", "hit"}`, `fidelity` of the merge, `inputs` (in argument
+//! order: `path`, `format` (null when it failed), `fidelity` (absent when it failed), `files`, `records`,
+//! `diagnostics` (rendered), `error` (only when it failed)), `skipped`, `merge_diagnostics` and, with
+//! `--files`, `per_file` (`path` and the four counters, in path order). A fidelity is
+//! `{"lines", "branches", "functions": "counted" | "boolean" | "absent", "branch_identity": "native" |
+//! "positional"}`.
+//!
+//! The Markdown (`--format markdown`) lives here, not in the core: it is a presentation choice of the
+//! CLI (GitHub's job summary), built from the core's shared wording ([`covlens_core::summary`]).
 
 use std::io::Write;
 
-use covlens_core::{Counter, Measure, Totals};
+use covlens_core::compact::Summary;
+use covlens_core::summary::{
+    branch_identity_name, describe_fidelity, has_boolean, least_covered, measure_name,
+};
+use covlens_core::{Counter, Fidelity};
 use serde::Serialize;
 
-use crate::load::LoadResult;
+use crate::load::{InputInfo, LoadResult};
 
 #[derive(Serialize)]
 struct CounterJson {
@@ -31,10 +46,29 @@ struct FidelityJson {
     branch_identity: &'static str,
 }
 
+impl From<Fidelity> for FidelityJson {
+    fn from(f: Fidelity) -> Self {
+        FidelityJson {
+            lines: measure_name(f.lines),
+            branches: measure_name(f.branches),
+            functions: measure_name(f.functions),
+            branch_identity: branch_identity_name(f.branch_identity),
+        }
+    }
+}
+
+/// What an input measured, from its parsed content (a Go `set` profile is boolean); `None` when it
+/// failed.
+fn input_fidelity(i: &InputInfo) -> Option<Fidelity> {
+    i.fidelity
+}
+
 #[derive(Serialize)]
 struct InputJson<'a> {
     path: &'a str,
     format: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fidelity: Option<FidelityJson>,
     files: u64,
     records: u64,
     diagnostics: Vec<String>,
@@ -70,39 +104,23 @@ struct SummaryJson<'a> {
     per_file: Option<Vec<FileJson<'a>>>,
 }
 
-fn measure(m: Measure) -> &'static str {
-    match m {
-        Measure::Absent => "absent",
-        Measure::Counted => "counted",
-        Measure::Boolean => "boolean",
-    }
-}
-
 /// `summary --json`, pretty-printed, with a final newline.
-pub fn json(result: &LoadResult, per_file: bool) -> String {
-    let totals = Totals::of_report(&result.report);
-    let fidelity = result.report.fidelity;
+pub fn json(result: &LoadResult<Summary>, per_file: bool) -> String {
+    let totals = result.report.totals();
     let value = SummaryJson {
         files: result.report.files.len() as u64,
         lines: totals.lines.into(),
         branches: totals.branches.into(),
         functions: totals.functions.into(),
         statements: totals.statements.into(),
-        fidelity: FidelityJson {
-            lines: measure(fidelity.lines),
-            branches: measure(fidelity.branches),
-            functions: measure(fidelity.functions),
-            branch_identity: match fidelity.branch_identity {
-                covlens_core::BranchIdentity::Native => "native",
-                covlens_core::BranchIdentity::Positional => "positional",
-            },
-        },
+        fidelity: result.report.fidelity.into(),
         inputs: result
             .inputs
             .iter()
             .map(|i| InputJson {
                 path: &i.display,
                 format: i.format.map(|f| f.id()),
+                fidelity: input_fidelity(i).map(FidelityJson::from),
                 files: i.files,
                 records: i.records,
                 diagnostics: i.diagnostics.iter().map(|d| d.render(&i.display)).collect(),
@@ -120,8 +138,8 @@ pub fn json(result: &LoadResult, per_file: bool) -> String {
                 .report
                 .files
                 .iter()
-                .map(|(path, fc)| {
-                    let t = Totals::of_file(fc);
+                .map(|(path, f)| {
+                    let t = f.totals();
                     FileJson {
                         path,
                         lines: t.lines.into(),
@@ -179,7 +197,7 @@ fn table(header: &[&str], left: usize, rows: &[Vec<String>], out: &mut String) {
 }
 
 /// `summary` for people.
-pub fn human(result: &LoadResult, per_file: bool) -> String {
+pub fn human(result: &LoadResult<Summary>, per_file: bool) -> String {
     let mut out = String::new();
     let rows: Vec<Vec<String>> = result
         .inputs
@@ -191,14 +209,15 @@ pub fn human(result: &LoadResult, per_file: bool) -> String {
                     (Some(f), _) => f.id().to_string(),
                     _ => "failed".to_string(),
                 },
+                input_fidelity(i).map_or_else(|| "-".to_string(), describe_fidelity),
                 i.files.to_string(),
                 i.diagnostics.len().to_string(),
             ]
         })
         .collect();
     table(
-        &["input", "format", "files", "diagnostics"],
-        2,
+        &["input", "format", "fidelity", "files", "diagnostics"],
+        3,
         &rows,
         &mut out,
     );
@@ -218,8 +237,8 @@ pub fn human(result: &LoadResult, per_file: bool) -> String {
             .report
             .files
             .iter()
-            .map(|(path, fc)| {
-                let t = Totals::of_file(fc);
+            .map(|(path, f)| {
+                let t = f.totals();
                 vec![
                     path.clone(),
                     fmt(t.lines),
@@ -240,7 +259,7 @@ pub fn human(result: &LoadResult, per_file: bool) -> String {
         out.push('\n');
     }
 
-    let totals = Totals::of_report(&result.report);
+    let totals = result.report.totals();
     let row = |name: &str, c: Counter| {
         vec![
             name.to_string(),
@@ -268,6 +287,97 @@ pub fn human(result: &LoadResult, per_file: bool) -> String {
             "s"
         }
     ));
+    out
+}
+
+/// `text` as a Markdown code span (any backticks inside stay literal, `|` is escaped for tables, line
+/// breaks become spaces).
+fn md_code(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.is_empty() || text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
+}
+
+/// `summary --format markdown`: GitHub-flavoured Markdown for a CI job summary (`$GITHUB_STEP_SUMMARY`):
+/// the totals, the inputs with their fidelity, and the `least` files with the lowest line coverage
+/// (worst first; ties: more uncovered lines, then path). Deterministic: the same inputs give the same text.
+pub fn markdown(result: &LoadResult<Summary>, least: usize) -> String {
+    let mut out =
+        String::from("## Coverage\n\n| | Found | Hit | Covered |\n| :-- | --: | --: | --: |\n");
+    let totals = result.report.totals();
+    let mut row = |name: &str, c: Counter| {
+        out.push_str(&format!(
+            "| {name} | {} | {} | {} |\n",
+            c.found,
+            c.hit,
+            percent(c)
+        ));
+    };
+    row("Lines", totals.lines);
+    row("Branches", totals.branches);
+    row("Functions", totals.functions);
+    if totals.statements.found > 0 {
+        row("Statements", totals.statements);
+    }
+    let files = result.report.files.len();
+    let fidelity = result.report.fidelity;
+    out.push_str(&format!(
+        "\n{files} source file{}; merged fidelity: {}.\n",
+        if files == 1 { "" } else { "s" },
+        describe_fidelity(fidelity)
+    ));
+    if has_boolean(fidelity) {
+        out.push_str(
+            "Boolean means covered or not: counts that involve a boolean input are lower bounds.\n",
+        );
+    }
+
+    out.push_str(
+        "\n### Inputs\n\n| Input | Format | Fidelity | Files |\n| :-- | :-- | :-- | --: |\n",
+    );
+    for i in &result.inputs {
+        out.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            md_code(&i.display),
+            i.format.map_or("failed", |f| f.id()),
+            input_fidelity(i).map_or_else(|| "-".to_string(), describe_fidelity),
+            i.files
+        ));
+    }
+
+    let worst = least_covered(
+        result
+            .report
+            .files
+            .iter()
+            .map(|(p, f)| (p.as_str(), f.totals())),
+        least,
+    );
+    if !worst.is_empty() {
+        out.push_str(
+            "\n### Least covered files\n\n| File | Lines | Covered |\n| :-- | --: | --: |\n",
+        );
+        for (path, t) in worst {
+            out.push_str(&format!(
+                "| {} | {}/{} | {} |\n",
+                md_code(path),
+                t.lines.hit,
+                t.lines.found,
+                percent(t.lines)
+            ));
+        }
+    }
     out
 }
 

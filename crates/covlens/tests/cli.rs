@@ -140,6 +140,12 @@ fn summary_json_exact_lcov() {
     {
       "path": "a.info",
       "format": "lcov",
+      "fidelity": {
+        "lines": "counted",
+        "branches": "counted",
+        "functions": "counted",
+        "branch_identity": "native"
+      },
       "files": 2,
       "records": 2,
       "diagnostics": []
@@ -196,9 +202,9 @@ fn summary_human_table() {
     assert_eq!(
         out.stdout,
         "\
-input   format  files  diagnostics
-a.info  lcov        2            0
-b.info  lcov        1            0
+input   format  fidelity                                            files  diagnostics
+a.info  lcov    lines counted, branches counted, functions counted      2            0
+b.info  lcov    lines counted, branches counted, functions counted      1            0
 
 file      lines       %  branches        %  functions        %
 /src/a.c    3/5  60.00%       2/2  100.00%        1/1  100.00%
@@ -448,7 +454,7 @@ fn help_and_version() {
         ("summary", "Print coverage totals of the merged inputs\n"),
         (
             "merge",
-            "Merge inputs into one report (LCOV or Cobertura XML)\n",
+            "Merge inputs into one report (LCOV, Cobertura XML, SonarQube generic XML or Codecov JSON)\n",
         ),
     ] {
         let long = run(&dir, &[cmd, "--help"]);
@@ -532,8 +538,8 @@ fn summary_json_cobertura_and_jacoco() {
     assert_eq!(
         v["inputs"],
         json!([
-            {"path": "c.xml", "format": "cobertura", "files": 1, "records": 1, "diagnostics": []},
-            {"path": "j.xml", "format": "jacoco", "files": 1, "records": 1, "diagnostics": []},
+            {"path": "c.xml", "format": "cobertura", "fidelity": {"lines": "counted", "branches": "boolean", "functions": "counted", "branch_identity": "positional"}, "files": 1, "records": 1, "diagnostics": []},
+            {"path": "j.xml", "format": "jacoco", "fidelity": {"lines": "boolean", "branches": "boolean", "functions": "boolean", "branch_identity": "positional"}, "files": 1, "records": 1, "diagnostics": []},
         ])
     );
 }
@@ -573,9 +579,9 @@ fn a_bad_file_names_file_and_position_and_the_rest_is_summarised() {
     assert_eq!(
         out.stdout,
         "\
-input    format  files  diagnostics
-bad.xml  failed      0            0
-a.info   lcov        2            0
+input    format  fidelity                                            files  diagnostics
+bad.xml  failed  -                                                       0            0
+a.info   lcov    lines counted, branches counted, functions counted      2            0
 
 total      found  hit  percent
 lines          5    2   40.00%
@@ -799,4 +805,858 @@ fn gzip_inputs_are_read_by_what_they_hold() {
         Some(plain["lines"]["found"].as_u64().unwrap())
     );
     assert!(plain["lines"]["found"].as_u64().unwrap() > 0);
+}
+
+// ------------------------------------------- writers (SonarQube, Codecov) and summary formats
+
+/// The repository's real-tool fixtures (tests/fixtures), made by tests/fixtures/regen.sh.
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures")
+}
+
+/// Files, lines, branches, functions of `summary --json`, as found/hit pairs.
+fn totals_tuple(v: &Value) -> (u64, [(u64, u64); 3]) {
+    let c = |k: &str| {
+        (
+            v[k]["found"].as_u64().unwrap(),
+            v[k]["hit"].as_u64().unwrap(),
+        )
+    };
+    (
+        v["files"].as_u64().unwrap(),
+        [c("lines"), c("branches"), c("functions")],
+    )
+}
+
+/// Every writer's output, read back by covlens, has the input's totals: all of them for LCOV and
+/// Cobertura; for SonarQube and Codecov, which have no functions, the same files, lines and branches and
+/// no functions (and a note on stderr says the functions were left out).
+/// Files and [lines, branches, functions] as (found, hit).
+type Expected = (u64, [(u64, u64); 3]);
+
+#[test]
+fn writers_read_back_with_the_same_totals() {
+    let dir = fixtures_dir();
+    // (inputs, files, [lines, branches, functions] as (found, hit)), from `summary --json` of the inputs;
+    // the gcovr and lcov numbers are the tools' own (tests/fixtures/expected.json).
+    let cases: [(&[&str], Expected); 5] = [
+        (&["gcovr/job1.lcov"], (4, [(104, 48), (74, 26), (10, 7)])),
+        (
+            &["gcovr/merged.cobertura.xml"],
+            (4, [(104, 78), (74, 49), (10, 9)]),
+        ),
+        (&["lcov/merged.info"], (4, [(104, 78), (74, 49), (10, 9)])),
+        (&["jacoco/report.xml"], (3, [(64, 51), (59, 41), (11, 10)])),
+        (
+            &["lcov/job1.info", "jacoco/job1.xml", "jacoco/job2.xml"],
+            (7, [(168, 99), (133, 63), (21, 17)]),
+        ),
+    ];
+    for (inputs, want) in cases {
+        let mut args = vec!["summary", "--json"];
+        args.extend_from_slice(inputs);
+        let direct = json_of(&run(&dir, &args));
+        assert_eq!(totals_tuple(&direct), want, "{inputs:?}");
+        for format in ["lcov", "cobertura", "sonarqube", "codecov"] {
+            let mut args = vec!["merge", "--format", format, "-o", "-"];
+            args.extend_from_slice(inputs);
+            let out = run_env(&dir, &args, b"", &[("SOURCE_DATE_EPOCH", "0")]);
+            assert_eq!(out.code, 0, "{inputs:?} {format}: {}", out.stderr);
+            let back = run_env(
+                &dir,
+                &["summary", "--json", "-"],
+                out.stdout.as_bytes(),
+                &[],
+            );
+            assert_eq!(back.code, 0, "{inputs:?} {format}: {}", back.stderr);
+            let back = json_of(&back);
+            assert_eq!(back["inputs"][0]["format"], format);
+            let (files, [lines, branches, functions]) = want;
+            let carried = match format {
+                "lcov" | "cobertura" => want,
+                _ => (files, [lines, branches, (0, 0)]),
+            };
+            assert_eq!(totals_tuple(&back), carried, "{inputs:?} as {format}");
+            let note = format!(
+                "covlens: note: {} has no functions: {} function(s) not written\n",
+                if format == "sonarqube" {
+                    "SonarQube generic coverage"
+                } else {
+                    "Codecov JSON"
+                },
+                functions.0
+            );
+            assert_eq!(
+                out.stderr.contains(&note),
+                format == "sonarqube" || format == "codecov",
+                "{inputs:?} {format}: {}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn merge_to_sonarqube_and_codecov_exact() {
+    let dir = scratch("merge_sonar_codecov");
+    write(&dir, "a.info", A_INFO);
+    write(&dir, "b.info", B_INFO);
+    let sonar = run(
+        &dir,
+        &[
+            "merge",
+            "a.info",
+            "b.info",
+            "--format",
+            "sonarqube",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(sonar.code, 0, "{}", sonar.stderr);
+    // a.c line 2 (hit 0 + 3) has branch 0 taken once and branch 1 never evaluated + taken twice.
+    assert_eq!(
+        sonar.stdout,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<coverage version="1">
+  <file path="/src/a.c">
+    <lineToCover lineNumber="1" covered="true"/>
+    <lineToCover lineNumber="2" covered="true" branchesToCover="2" coveredBranches="2"/>
+    <lineToCover lineNumber="3" covered="true"/>
+    <lineToCover lineNumber="4" covered="false"/>
+    <lineToCover lineNumber="5" covered="false"/>
+  </file>
+  <file path="/src/b.c">
+    <lineToCover lineNumber="1" covered="false"/>
+  </file>
+</coverage>
+"#
+    );
+    // Other messages (the inputs disagree on coverable lines) may come before it.
+    assert!(
+        sonar.stderr.lines().any(|l| l
+            == "covlens: note: SonarQube generic coverage has no functions: 1 function(s) not written"),
+        "{}",
+        sonar.stderr
+    );
+    let codecov = run(
+        &dir,
+        &[
+            "merge", "-q", "a.info", "b.info", "--format", "codecov", "-o", "-",
+        ],
+    );
+    assert_eq!(codecov.code, 0, "{}", codecov.stderr);
+    assert_eq!(codecov.stderr, "");
+    assert_eq!(
+        codecov.stdout,
+        "{\"coverage\": {\n\"/src/a.c\": {\"1\": 1, \"2\": \"2/2\", \"3\": 5, \"4\": 0, \"5\": 0},\n\"/src/b.c\": {\"1\": 0}\n}}\n"
+    );
+}
+
+#[test]
+fn summary_format_json_is_the_json_alias() {
+    let dir = scratch("summary_format_json");
+    write(&dir, "a.info", A_INFO);
+    write(&dir, "j.xml", J_XML);
+    let alias = run(&dir, &["summary", "--json", "--files", "a.info", "j.xml"]);
+    let long = run(
+        &dir,
+        &["summary", "--format", "json", "--files", "a.info", "j.xml"],
+    );
+    assert_eq!(alias.code, 0, "{}", alias.stderr);
+    assert_eq!(alias.stdout, long.stdout);
+    let v = json_of(&long);
+    assert_eq!(
+        v["inputs"][1]["fidelity"],
+        json!({"lines": "boolean", "branches": "boolean", "functions": "boolean", "branch_identity": "positional"})
+    );
+    // --json and --format together are a usage error.
+    let both = run(&dir, &["summary", "--json", "--format", "text", "a.info"]);
+    assert_eq!(both.code, 2, "{}", both.stderr);
+}
+
+#[test]
+fn summary_text_shows_each_inputs_fidelity() {
+    let dir = scratch("summary_text_fidelity");
+    write(&dir, "a.info", A_INFO);
+    write(&dir, "c.xml", C_XML);
+    write(&dir, "j.xml", J_XML);
+    let out = run(
+        &dir,
+        &["summary", "a.info", "c.xml", "j.xml", "missing.info"],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let inputs: Vec<&str> = out.stdout.lines().take(5).collect();
+    assert_eq!(
+        inputs,
+        [
+            "input         format     fidelity                                            files  diagnostics",
+            "a.info        lcov       lines counted, branches counted, functions counted      2            0",
+            "c.xml         cobertura  lines counted, branches boolean, functions counted      1            0",
+            "j.xml         jacoco     lines boolean, branches boolean, functions boolean      1            0",
+            "missing.info  failed     -                                                       0            0",
+        ]
+    );
+}
+
+#[test]
+fn summary_markdown_golden() {
+    let dir = scratch("summary_markdown");
+    write(&dir, "a.info", A_INFO);
+    write(&dir, "b.info", B_INFO);
+    write(&dir, "j.xml", J_XML);
+    let out = run(
+        &dir,
+        &[
+            "summary",
+            "--format",
+            "markdown",
+            "--least-covered",
+            "2",
+            "a.info",
+            "b.info",
+            "j.xml",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // a.c 3/5 (60%), b.c 0/1, A.java 2/3: worst first.
+    assert_eq!(
+        out.stdout,
+        "\
+## Coverage
+
+| | Found | Hit | Covered |
+| :-- | --: | --: | --: |
+| Lines | 9 | 5 | 55.56% |
+| Branches | 4 | 3 | 75.00% |
+| Functions | 3 | 2 | 66.67% |
+
+3 source files; merged fidelity: lines boolean, branches boolean, functions boolean.
+Boolean means covered or not: counts that involve a boolean input are lower bounds.
+
+### Inputs
+
+| Input | Format | Fidelity | Files |
+| :-- | :-- | :-- | --: |
+| `a.info` | lcov | lines counted, branches counted, functions counted | 2 |
+| `b.info` | lcov | lines counted, branches counted, functions counted | 1 |
+| `j.xml` | jacoco | lines boolean, branches boolean, functions boolean | 1 |
+
+### Least covered files
+
+| File | Lines | Covered |
+| :-- | --: | --: |
+| `/src/b.c` | 0/1 | 0.00% |
+| `/src/a.c` | 3/5 | 60.00% |
+"
+    );
+    // Deterministic: the inputs in another order give the same tables but for the input rows' order.
+    let again = run(
+        &dir,
+        &[
+            "summary",
+            "--format",
+            "markdown",
+            "--least-covered",
+            "2",
+            "j.xml",
+            "b.info",
+            "a.info",
+        ],
+    );
+    let strip = |s: &str| -> Vec<String> {
+        s.lines()
+            .filter(|l| {
+                !l.starts_with("| `a.info`")
+                    && !l.starts_with("| `b.info`")
+                    && !l.starts_with("| `j.xml`")
+            })
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(strip(&again.stdout), strip(&out.stdout));
+}
+
+// ---- zip archives (a CI artifact download) as inputs ----
+
+/// The fixtures of the zip tests: three formats from real tools.
+fn zip_fixture(rel: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(rel);
+    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// How an entry of a test archive is written.
+enum ZipData<'a> {
+    Stored(&'a [u8]),
+    Deflated(&'a [u8]),
+    /// Deflated already, with the CRC and size of what it inflates to.
+    Raw(&'a [u8], u32, u64),
+}
+
+fn zip_of(entries: &[(&str, ZipData<'_>)]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut archive = rawzip::ZipArchiveWriter::new(&mut out);
+    for (name, data) in entries {
+        let method = match data {
+            ZipData::Stored(_) => rawzip::CompressionMethod::STORE,
+            _ => rawzip::CompressionMethod::DEFLATE,
+        };
+        let (mut entry, config) = archive
+            .new_file(*name)
+            .compression_method(method)
+            .start()
+            .unwrap();
+        match data {
+            ZipData::Stored(bytes) => {
+                let mut w = config.wrap(&mut entry);
+                w.write_all(bytes).unwrap();
+                let (_, descriptor) = w.finish().unwrap();
+                entry.finish(descriptor).unwrap();
+            }
+            ZipData::Deflated(bytes) => {
+                let enc =
+                    flate2::write::DeflateEncoder::new(&mut entry, flate2::Compression::default());
+                let mut w = config.wrap(enc);
+                w.write_all(bytes).unwrap();
+                let (enc, descriptor) = w.finish().unwrap();
+                enc.finish().unwrap();
+                entry.finish(descriptor).unwrap();
+            }
+            ZipData::Raw(deflated, crc, size) => {
+                entry.write_all(deflated).unwrap();
+                entry
+                    .finish(rawzip::DataDescriptorOutput::new(*crc, *size))
+                    .unwrap();
+            }
+        }
+    }
+    archive.finish().unwrap();
+    out
+}
+
+/// A raw deflate stream of `head` then `mib` MiB of zeros (a decompression bomb that starts like an
+/// LCOV file), built cheaply: each part deflated from a fresh state and ended by a full flush, so the
+/// 1 MiB block of zeros can be repeated; then an empty final block. With its CRC and size.
+fn zeros_bomb(head: &[u8], mib: usize) -> (Vec<u8>, u32, u64) {
+    let deflate = |data: &[u8]| {
+        let mut out = Vec::with_capacity(data.len() / 500 + 64);
+        flate2::Compress::new(flate2::Compression::best(), false)
+            .compress_vec(data, &mut out, flate2::FlushCompress::Full)
+            .unwrap();
+        out
+    };
+    let zeros = vec![0u8; 1 << 20];
+    let block = deflate(&zeros);
+    let mut stream = deflate(head);
+    let mut crc = flate2::Crc::new();
+    crc.update(head);
+    for _ in 0..mib {
+        stream.extend_from_slice(&block);
+        crc.update(&zeros);
+    }
+    stream.extend_from_slice(&[0x03, 0x00]);
+    (stream, crc.sum(), head.len() as u64 + ((mib as u64) << 20))
+}
+
+fn gzip_of(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+#[test]
+fn a_zip_of_three_formats_merges_like_the_three_files() {
+    let dir = scratch("zip_three_formats");
+    let lcov = zip_fixture("lcov/job1.info");
+    let cobertura = zip_fixture("gcovr/job2.cobertura.xml");
+    let jacoco = zip_fixture("jacoco/job1.xml");
+    fs::write(dir.join("lcov.info"), &lcov).unwrap();
+    fs::write(dir.join("cobertura.xml"), &cobertura).unwrap();
+    fs::write(dir.join("jacoco.xml"), &jacoco).unwrap();
+    let archive = zip_of(&[
+        ("job1/lcov.info", ZipData::Deflated(&lcov)),
+        ("README.md", ZipData::Deflated(b"# coverage artifacts\n")),
+        // A gzip file inside the zip is unwrapped too.
+        (
+            "job2/cobertura.xml.gz",
+            ZipData::Stored(&gzip_of(&cobertura)),
+        ),
+        ("job3/jacoco.xml", ZipData::Stored(&jacoco)),
+    ]);
+    fs::write(dir.join("artifact.zip"), &archive).unwrap();
+
+    let direct = run(
+        &dir,
+        &[
+            "summary",
+            "--json",
+            "--files",
+            "lcov.info",
+            "cobertura.xml",
+            "jacoco.xml",
+        ],
+    );
+    assert_eq!(direct.code, 0, "{}", direct.stderr);
+    let zipped = run(&dir, &["summary", "--json", "--files", "artifact.zip"]);
+    assert_eq!(zipped.code, 0, "{}", zipped.stderr);
+    let (d, z) = (json_of(&direct), json_of(&zipped));
+    assert_eq!(totals(&z), totals(&d));
+    assert_eq!(z["per_file"], d["per_file"]);
+    let inputs: Vec<(&str, &str)> = z["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["path"].as_str().unwrap(), i["format"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        inputs,
+        [
+            ("artifact.zip!job1/lcov.info", "lcov"),
+            ("artifact.zip!job2/cobertura.xml.gz", "cobertura"),
+            ("artifact.zip!job3/jacoco.xml", "jacoco"),
+        ]
+    );
+    for (zi, di) in z["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(d["inputs"].as_array().unwrap())
+    {
+        assert_eq!(
+            (&zi["files"], &zi["records"]),
+            (&di["files"], &di["records"])
+        );
+    }
+    // The README is skipped and counted, with a note naming it.
+    assert_eq!(z["skipped"], 1);
+    assert!(
+        zipped.stderr.contains(
+            "artifact.zip!job1/lcov.info: note: 1 entry of artifact.zip is not a coverage report, skipped: README.md\n"
+        ),
+        "{}",
+        zipped.stderr
+    );
+    // The human table names each report inside.
+    let table = run(&dir, &["summary", "artifact.zip"]);
+    assert_eq!(table.code, 0, "{}", table.stderr);
+    for name in [
+        "artifact.zip!job1/lcov.info",
+        "artifact.zip!job2/cobertura.xml.gz",
+        "artifact.zip!job3/jacoco.xml",
+    ] {
+        assert!(table.stdout.contains(name), "{name} in\n{}", table.stdout);
+    }
+    // merge writes the same bytes from the archive as from the three files.
+    let m1 = run(&dir, &["merge", "-q", "artifact.zip", "-o", "-"]);
+    let m2 = run(
+        &dir,
+        &[
+            "merge",
+            "-q",
+            "lcov.info",
+            "cobertura.xml",
+            "jacoco.xml",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(m1.code, 0, "{}", m1.stderr);
+    assert_eq!(m1.stdout, m2.stdout);
+    assert!(
+        m1.stdout.starts_with("TN:") || m1.stdout.starts_with("SF:"),
+        "{}",
+        &m1.stdout[..40]
+    );
+
+    // Found by content in a directory, whatever its name; a zip of no reports there is skipped.
+    let search = scratch("zip_in_directory");
+    fs::create_dir_all(search.join("artifacts")).unwrap();
+    fs::write(search.join("artifacts/download"), &archive).unwrap();
+    fs::write(
+        search.join("artifacts/binaries.zip"),
+        zip_of(&[("app.bin", ZipData::Stored(b"\x7fELF\x02\x01"))]),
+    )
+    .unwrap();
+    let found = run(&search, &["summary", "--json", "--files", "artifacts"]);
+    assert_eq!(found.code, 0, "{}", found.stderr);
+    let f = json_of(&found);
+    assert_eq!(totals(&f), totals(&d));
+    assert_eq!(f["inputs"].as_array().unwrap().len(), 3);
+    assert_eq!(f["inputs"][0]["path"], "artifacts/download!job1/lcov.info");
+    // binaries.zip (1 file) and the README inside the download.
+    assert_eq!(f["skipped"], 2);
+}
+
+#[test]
+fn a_zip_bomb_is_rejected_by_name_and_limit_and_the_rest_loads() {
+    let dir = scratch("zip_bomb");
+    let (bomb, crc, size) = zeros_bomb(b"SF:/src/bomb.c\n", 200);
+    let archive = zip_of(&[
+        ("a.info", ZipData::Deflated(A_INFO.as_bytes())),
+        ("bomb.info", ZipData::Raw(&bomb, crc, size)),
+    ]);
+    // 200 MiB of zeros in about 200 KiB.
+    assert!(archive.len() < 400_000, "{}", archive.len());
+    fs::write(dir.join("artifact.zip"), &archive).unwrap();
+    let out = run(&dir, &["summary", "--json", "artifact.zip"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let error = out
+        .stderr
+        .lines()
+        .find(|l| l.contains("bomb.info"))
+        .unwrap_or_else(|| panic!("{}", out.stderr));
+    assert!(
+        error.starts_with("covlens: artifact.zip!bomb.info: failed to read at byte ")
+            && error.contains(": zip entry expands more than 500:1, the per-entry ratio limit ("),
+        "{error}"
+    );
+    let v = json_of(&out);
+    assert_eq!(v["lines"], json!({"found": 5, "hit": 2}));
+    assert_eq!(v["inputs"][0]["path"], "artifact.zip!a.info");
+    assert_eq!(v["inputs"][0]["format"], "lcov");
+    assert_eq!(v["inputs"][1]["path"], "artifact.zip!bomb.info");
+    assert_eq!(v["inputs"][1]["format"], Value::Null);
+}
+
+#[test]
+fn a_corrupt_zip_entry_is_reported_and_the_others_load() {
+    let dir = scratch("zip_corrupt_entry");
+    let mut archive = zip_of(&[
+        ("a.info", ZipData::Stored(A_INFO.as_bytes())),
+        ("b.info", ZipData::Deflated(B_INFO.repeat(20).as_bytes())),
+        ("c.info", ZipData::Stored(B_INFO.as_bytes())),
+    ]);
+    // Damage the deflate data of b.info: past its local header (30 bytes and the name).
+    let b_header = archive
+        .windows(4)
+        .enumerate()
+        .filter(|(_, w)| *w == b"PK\x03\x04")
+        .map(|(i, _)| i)
+        .nth(1)
+        .unwrap();
+    for k in 0..4 {
+        archive[b_header + 30 + 6 + 4 + k] ^= 0xa5;
+    }
+    fs::write(dir.join("artifact.zip"), &archive).unwrap();
+    let out = run(&dir, &["summary", "--json", "artifact.zip"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let errors: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("failed"))
+        .collect();
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    assert!(
+        errors[0].starts_with("covlens: artifact.zip!b.info: failed to read at byte ")
+            && (errors[0].contains("corrupt zip entry data")
+                || errors[0].contains("integrity check")),
+        "{}",
+        errors[0]
+    );
+    let v = json_of(&out);
+    let loaded: Vec<(&str, bool)> = v["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["path"].as_str().unwrap(), i["error"].is_null()))
+        .collect();
+    assert_eq!(
+        loaded,
+        [
+            ("artifact.zip!a.info", true),
+            ("artifact.zip!b.info", false),
+            ("artifact.zip!c.info", true)
+        ]
+    );
+    // a.info and c.info (= b.info): as in merge_then_summary_equals_summary_of_inputs.
+    write(&dir, "a.info", A_INFO);
+    write(&dir, "c.info", B_INFO);
+    let direct = json_of(&run(&dir, &["summary", "--json", "a.info", "c.info"]));
+    assert_eq!(totals(&v), totals(&direct));
+}
+
+/// The repository's `tests/fixtures`.
+const V8_FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures");
+
+#[test]
+fn v8_dump_reads_script_text_from_disk() {
+    // c8's job 1 dump, its `file://` URLs moved to this test's directory, where the sources are.
+    let dir = scratch("v8_dump_reads_script_text_from_disk");
+    let fixtures = Path::new(V8_FIXTURES);
+    for name in ["calc.js", "run_job.js"] {
+        fs::copy(fixtures.join("src/js").join(name), dir.join(name)).unwrap();
+    }
+    let dump = fs::read_to_string(fixtures.join("v8/job1.v8.json"))
+        .unwrap()
+        .replace("/tmp/covlens-fixtures/ci-a/js", dir.to_str().unwrap());
+    write(&dir, "job1.v8.json", &dump);
+    let out = run(&dir, &["summary", "--json", "job1.v8.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = json_of(&out);
+    // c8 10.1.3's own json-summary of this run (tests/fixtures/v8/job1.c8-summary.json).
+    assert_eq!(
+        totals(&v),
+        json!({
+            "files": 2,
+            "lines": {"found": 56, "hit": 39},
+            "branches": {"found": 10, "hit": 6},
+            "functions": {"found": 6, "hit": 3},
+        })
+    );
+    assert_eq!(v["inputs"][0]["format"], "v8");
+    assert_eq!(v["inputs"][0]["diagnostics"], json!([]));
+
+    // Without run_job.js on disk: calc.js alone has lines (c8: 29/40); run_job.js has no named
+    // function, so nothing of it counts, and a warning names it.
+    fs::remove_file(dir.join("run_job.js")).unwrap();
+    let out = run(&dir, &["summary", "--json", "job1.v8.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = json_of(&out);
+    assert_eq!(v["lines"], json!({"found": 40, "hit": 29}));
+    let diags = v["inputs"][0]["diagnostics"].to_string();
+    assert!(diags.contains("run_job.js` has no source text"), "{diags}");
+}
+
+// ---- Source maps (issue 5): the TypeScript fixtures of tests/fixtures/ts (make.sh there).
+
+fn ts_fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ts")
+}
+
+/// `per_file` of `summary --json` as (path, [lines hit, found, branches hit, found, functions hit, found]).
+fn per_file_numbers(v: &Value) -> Vec<(String, [u64; 6])> {
+    v["per_file"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let n = |d: &str, w: &str| f[d][w].as_u64().unwrap();
+            (
+                f["path"].as_str().unwrap().to_string(),
+                [
+                    n("lines", "hit"),
+                    n("lines", "found"),
+                    n("branches", "hit"),
+                    n("branches", "found"),
+                    n("functions", "hit"),
+                    n("functions", "found"),
+                ],
+            )
+        })
+        .collect()
+}
+
+/// A V8 dump with Node's `source-map-cache` and a `.nyc_output` file with `inputSourceMap` are
+/// reported against the .ts sources, with c8's and nyc's own numbers; `--no-source-maps` turns it
+/// off; `node_modules` sources are left out unless `--keep-ignored-sources`.
+#[test]
+fn summary_remaps_v8_and_istanbul_through_source_maps() {
+    let dir = ts_fixtures();
+    let out = run(&dir, &["summary", "--json", "--files", "esb.job1.v8.json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        per_file_numbers(&json_of(&out)),
+        [
+            (
+                "/tmp/covlens-fixtures/ts/src/main.ts".to_string(),
+                [22, 27, 2, 4, 1, 1]
+            ),
+            (
+                "/tmp/covlens-fixtures/ts/src/shapes.ts".to_string(),
+                [29, 36, 3, 7, 3, 5]
+            ),
+        ]
+    );
+    assert!(
+        out.stderr
+            .contains("10 range(s) of generated code have no original position"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("left out 1 original source(s) under node_modules"),
+        "{}",
+        out.stderr
+    );
+    let keep = run(
+        &dir,
+        &[
+            "summary",
+            "--json",
+            "--files",
+            "--keep-ignored-sources",
+            "esb.job1.v8.json",
+        ],
+    );
+    assert_eq!(
+        per_file_numbers(&json_of(&keep))[0],
+        (
+            "/tmp/covlens-fixtures/ts/node_modules/tiny-pad/index.js".to_string(),
+            [8, 10, 3, 3, 2, 3]
+        )
+    );
+    let off = run(
+        &dir,
+        &[
+            "summary",
+            "--json",
+            "--files",
+            "--no-source-maps",
+            "tsc.job1.nyc-raw.json",
+        ],
+    );
+    let paths: Vec<String> = per_file_numbers(&json_of(&off))
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/tmp/covlens-fixtures/ts/dist-tsc/main.js",
+            "/tmp/covlens-fixtures/ts/dist-tsc/shapes.js"
+        ]
+    );
+    let nyc = run(
+        &dir,
+        &["summary", "--json", "--files", "tsc.job2.nyc-raw.json"],
+    );
+    assert_eq!(
+        per_file_numbers(&json_of(&nyc)),
+        [
+            (
+                "/tmp/covlens-fixtures/ts/src/main.ts".to_string(),
+                [13, 14, 2, 3, 2, 3]
+            ),
+            (
+                "/tmp/covlens-fixtures/ts/src/shapes.ts".to_string(),
+                [15, 17, 6, 8, 6, 6]
+            ),
+        ]
+    );
+}
+
+/// Maps found in `--source-map-dir` by file name (the scripts here carry their text, as Playwright's
+/// `page.coverage` does, under a URL whose folder does not exist, so nothing is read beside them);
+/// the same .ts reached from two inputs merges into one file.
+#[test]
+fn source_map_dir_and_merge_after_remap() {
+    let fixtures = ts_fixtures();
+    let dir = scratch("source_map_dir");
+    let mut dump: Value =
+        serde_json::from_slice(&fs::read(fixtures.join("tsc.job1.v8.json")).unwrap()).unwrap();
+    dump.as_object_mut().unwrap().remove("source-map-cache");
+    let mut scripts = Vec::new();
+    for s in dump["result"].as_array().unwrap() {
+        let url = s["url"].as_str().unwrap();
+        for name in ["main", "shapes"] {
+            if url.ends_with(&format!("dist-tsc/{name}.js")) {
+                // Written by hand to keep Playwright's key order (detection reads the first keys).
+                let source =
+                    fs::read_to_string(fixtures.join(format!("dist-tsc/{name}.js"))).unwrap();
+                scripts.push(format!(
+                    "{{\"url\":{},\"scriptId\":{},\"source\":{},\"functions\":{}}}",
+                    json!(format!("file:///nonexistent/covlens/dist-tsc/{name}.js")),
+                    s["scriptId"],
+                    json!(source),
+                    s["functions"]
+                ));
+            }
+        }
+    }
+    fs::write(dir.join("page.json"), format!("[{}]", scripts.join(","))).unwrap();
+    let maps = fixtures.join("dist-tsc");
+    let out = run(
+        &dir,
+        &[
+            "summary",
+            "--json",
+            "--files",
+            "--source-map-dir",
+            maps.to_str().unwrap(),
+            "page.json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        per_file_numbers(&json_of(&out)),
+        [
+            (
+                "/nonexistent/covlens/src/main.ts".to_string(),
+                [19, 27, 2, 4, 1, 2]
+            ),
+            (
+                "/nonexistent/covlens/src/shapes.ts".to_string(),
+                [29, 36, 3, 7, 3, 5]
+            ),
+        ]
+    );
+    // Without the folder no map is found: the generated files are reported as they are.
+    let plain = run(&dir, &["summary", "--json", "--files", "page.json"]);
+    let paths: Vec<String> = per_file_numbers(&json_of(&plain))
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "/nonexistent/covlens/dist-tsc/main.js",
+            "/nonexistent/covlens/dist-tsc/shapes.js"
+        ]
+    );
+    // tsc build (job1) and esbuild bundle (job2) reach the same two .ts files: merged into two files.
+    let v8a = fixtures.join("tsc.job1.v8.json");
+    let v8b = fixtures.join("esb.job2.v8.json");
+    let merged = run(
+        &dir,
+        &[
+            "merge",
+            "-o",
+            "-",
+            v8a.to_str().unwrap(),
+            v8b.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    // (tsc.job1 also holds `node_modules/tiny-pad/index.js`, required without a map: it loads only
+    // where that file exists on disk, so only the .ts files are compared.)
+    let sf: Vec<&str> = merged
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("SF:") && l.contains("/src/"))
+        .collect();
+    assert_eq!(
+        sf,
+        [
+            "SF:/tmp/covlens-fixtures/ts/src/main.ts",
+            "SF:/tmp/covlens-fixtures/ts/src/shapes.ts"
+        ]
+    );
+    // main.ts line 14 (`out.push(classify(-1))`) runs in job2 only: hit once after the merge.
+    assert!(merged.stdout.contains("\nDA:14,1\n"), "{}", merged.stdout);
+}
+
+#[test]
+fn each_input_shows_the_fidelity_its_content_says() {
+    // A Go profile's `mode:` line decides: `set` only says covered or not, `count` counts.
+    let dir = fixtures_dir().join("go");
+    let out = run(
+        &dir,
+        &["summary", "--json", "job1.set.out", "job1.count.out"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let v = json_of(&out);
+    assert_eq!(v["inputs"][0]["fidelity"]["lines"], "boolean");
+    assert_eq!(v["inputs"][1]["fidelity"]["lines"], "counted");
+    // The merge of a boolean and a counting input is a lower bound, and says so.
+    assert_eq!(v["fidelity"]["lines"], "boolean");
+    let text = run(&dir, &["summary", "job1.set.out"]);
+    assert!(
+        text.stdout
+            .contains("lines boolean, branches absent, functions absent"),
+        "{}",
+        text.stdout
+    );
 }

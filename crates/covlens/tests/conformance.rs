@@ -88,6 +88,7 @@ fn totals_equal_the_producers_own_summaries() {
     );
     let mut failures = Vec::new();
     let mut checked = 0;
+    let mut formats = std::collections::BTreeSet::new();
     for entry in entries {
         let path = entry["path"].as_str().expect("entry has a path");
         let format = entry["format"].as_str().unwrap_or_default();
@@ -99,6 +100,7 @@ fn totals_equal_the_producers_own_summaries() {
         let got = summary(&[fixtures().join(path)]);
         compare(path, entry, &comparable, &got, &mut failures);
         checked += 1;
+        formats.insert(format.to_string());
         if let Some(parts) = entry.get("merge_of").and_then(Value::as_array) {
             let parts: Vec<PathBuf> = parts
                 .iter()
@@ -117,6 +119,22 @@ fn totals_equal_the_producers_own_summaries() {
             );
             checked += 1;
         }
+    }
+    // Every producer with fixtures is checked (nyc's Istanbul fixtures: lines, branches, functions and
+    // statements exactly, and the merge of the two jobs against nyc's own merge; gcovr's Clover and
+    // SonarQube writers: lines, and Sonar's branches; SimpleCov's resultsets: lines and branches).
+    for format in [
+        "lcov",
+        "cobertura",
+        "coveragepy-json",
+        "jacoco",
+        "go",
+        "istanbul",
+        "clover",
+        "sonarqube",
+        "simplecov",
+    ] {
+        assert!(formats.contains(format), "no {format} fixture was checked");
     }
     assert!(
         failures.is_empty(),

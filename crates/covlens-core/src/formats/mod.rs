@@ -14,6 +14,7 @@ pub mod clover;
 pub mod cobertura;
 pub mod codecov;
 pub mod coveragepy;
+pub mod dotcover;
 pub mod gcov_json;
 pub mod gcov_text;
 pub mod gcovr_json;
@@ -26,6 +27,8 @@ pub mod llvm_cov;
 pub mod opencover;
 pub mod simplecov;
 pub mod sonarqube;
+pub mod v8;
+pub mod visualstudio;
 pub(crate) mod xml;
 
 /// Options shared by every parser.
@@ -56,6 +59,9 @@ pub fn fidelity(format: Format) -> Fidelity {
         Format::Clover => clover::FIDELITY,
         Format::Sonarqube => sonarqube::FIDELITY,
         Format::Opencover => opencover::FIDELITY,
+        Format::VisualStudio => visualstudio::FIDELITY,
+        Format::DotCover => dotcover::FIDELITY,
+        Format::V8 => v8::FIDELITY,
     }
 }
 
@@ -109,6 +115,9 @@ pub fn parse_slice(
         Format::Clover => clover::parse_slice(input, options, sink),
         Format::Sonarqube => sonarqube::parse_slice(input, options, sink),
         Format::Opencover => opencover::parse_slice(input, options, sink),
+        Format::VisualStudio => visualstudio::parse_slice(input, options, sink),
+        Format::DotCover => dotcover::parse_slice(input, options, sink),
+        Format::V8 => v8::parse_slice(input, options, sink),
     }
 }
 
@@ -135,5 +144,8 @@ pub fn parse_reader<R: BufRead>(
         Format::Clover => clover::parse_reader(input, options, sink),
         Format::Sonarqube => sonarqube::parse_reader(input, options, sink),
         Format::Opencover => opencover::parse_reader(input, options, sink),
+        Format::VisualStudio => visualstudio::parse_reader(input, options, sink),
+        Format::DotCover => dotcover::parse_reader(input, options, sink),
+        Format::V8 => v8::parse_reader(input, options, sink),
     }
 }

@@ -1,5 +1,6 @@
 //! Codecov JSON, Codecov's "custom coverage format" (`{"coverage": {"<path>": {"<line>": ...}}}`,
-//! written by cargo-llvm-cov `--codecov` and by hand-made converters): the parser.
+//! written by cargo-llvm-cov `--codecov` and by hand-made converters): the parser and the writer
+//! (`write`, whose module documents what it does with boolean lines and branches).
 //!
 //! The format is Codecov's documentation (`FORMATS.md` section 16); each line's value is read as
 //! Codecov reads it:
@@ -22,6 +23,9 @@ use crate::formats::{jsonpos, ParseOptions, Sink};
 use crate::model::{BranchIdentity, Fidelity, Measure};
 
 mod parse;
+mod write;
+
+pub use write::{omissions, write, write_to_vec};
 
 /// What this format carries: counted lines (1 for a `covered/total` line), branches as covered or not,
 /// positional.

@@ -1,7 +1,7 @@
-//! SonarQube generic test coverage XML (`<coverage version="1">`, SonarSource "Generic test data"; gcovr, ReportGenerator): streaming parser.
+//! SonarQube generic test coverage XML (`<coverage version="1">`, SonarSource "Generic test data"; gcovr, ReportGenerator): streaming parser and writer.
 //!
 //! The reading rules (booleans, branch totals, repeated files and lines) are documented
-//! in the `parse` submodule.
+//! in the `parse` submodule, the writing rules (what is kept, what the format cannot carry) in `write`.
 
 use std::io::BufRead;
 
@@ -12,6 +12,10 @@ use crate::formats::{ParseOptions, Sink};
 use crate::model::{BranchIdentity, Fidelity, Measure};
 
 mod parse;
+mod write;
+
+pub(crate) use write::{branches_without_line, Omitted};
+pub use write::{omissions, write, write_to_vec};
 
 /// What this format carries: covered or not per line, and per line only how many branches there are
 /// and how many of them were covered (made into positional branches, the covered ones first); no

@@ -1,0 +1,158 @@
+// Browser tests of zip archives as inputs: each report inside a picked .zip becomes its own shard named by its inner path; a zip bomb is a load error naming the limit.
+//
+// Run after `trunk build --release --offline`:   node --test tests/e2e/
+// Environment: COVLENS_DIST (default ./dist), CHROMIUM (default /usr/bin/chromium).
+// The archives are built by tests/fixtures/zip/make.sh from tests/e2e/fixtures.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dist = path.resolve(process.env.COVLENS_DIST ?? path.join(root, 'dist'));
+const fixtures = path.join(root, 'tests/e2e/fixtures');
+const zips = path.join(root, 'tests/fixtures/zip');
+
+const MIME = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+};
+
+/** A static file server for `dir` on 127.0.0.1 (random port); `/` is index.html, nothing outside `dir`. */
+function serve(dir) {
+  const server = http.createServer((req, res) => {
+    let rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
+    if (rel.endsWith('/')) rel += 'index.html';
+    const file = path.resolve(dir, '.' + rel);
+    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'cache-control': 'no-store',
+    });
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+let server;
+let origin;
+let browser;
+
+before(async () => {
+  assert.ok(
+    fs.existsSync(path.join(dist, 'index.html')),
+    `no build at ${dist}: run \`trunk build --release --offline\` first`,
+  );
+  ({ server, origin } = await serve(dist));
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function openPage() {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(`${origin}/`);
+  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
+  return { context, page, problems };
+}
+
+/** Waits until the worker has answered (nothing loading) and `n` inputs (shards and errors) are listed. */
+async function settled(page, n) {
+  await page.waitForFunction(
+    (n) =>
+      !document.querySelector('[data-testid=loading]') &&
+      document.querySelectorAll('[data-testid=shard-row], [data-testid=load-error]').length === n,
+    n,
+  );
+}
+
+async function summary(page) {
+  return page.$$eval('[data-testid^=summary-]', (cards) =>
+    Object.fromEntries(
+      cards.map((c) => [c.dataset.testid.replace('summary-', ''), [Number(c.dataset.hit), Number(c.dataset.found)]]),
+    ),
+  );
+}
+
+const shardNames = (page) =>
+  page.$$eval('[data-testid=shard-row]', (rows) => rows.map((r) => [r.dataset.name, r.dataset.format]));
+
+test('a zip of three formats loads one shard per report, named by its path inside', async () => {
+  const { context, page, problems } = await openPage();
+  await page.setInputFiles('[data-testid=file-input]', [path.join(zips, 'artifact.zip')]);
+  await settled(page, 3);
+
+  assert.deepEqual(await shardNames(page), [
+    ['artifact.zip!job1/unit.info', 'lcov'],
+    ['artifact.zip!job2/net-gcovr.xml.gz', 'cobertura'],
+    ['artifact.zip!job3/app-jacoco.xml', 'jacoco'],
+  ]);
+  // unit.info, net-gcovr.xml and app-jacoco.xml share no source file, so the totals add up
+  // (tests/e2e/app.test.mjs explains each file's numbers):
+  //   lines     src/parser.c 4/9 (unit.info alone), src/util.c 4/4, src/net/http.c 4/6, src/net/url.c 4/4,
+  //             com/example/App.java 3/5                                   → 19 of 28
+  //   branches  parser.c 2/4 (the line 12 pair never evaluated), util.c 2/2, http.c 1/2, url.c 2/4,
+  //             App.java 1/2                                               →  8 of 14
+  //   functions parser.c 1/2 (parse_body 0), util.c 1/1, http.c 1/2, url.c 1/1, App.java 2/3 → 6 of 9
+  assert.deepEqual(await summary(page), { lines: [19, 28], branches: [8, 14], functions: [6, 9] });
+  assert.equal(await page.locator('[data-testid=load-error]').count(), 0);
+  // The README inside is skipped, and a note on the archive's first shard says so.
+  const notes = await page.$$eval('[data-testid=shard-row]', (rows) => rows[0].textContent);
+  assert.match(notes, /1 entry of artifact\.zip is not a coverage report, skipped: README\.md/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a zip bomb is a load error naming the limit, and the other inputs still load', async () => {
+  const { context, page, problems } = await openPage();
+  await page.setInputFiles('[data-testid=file-input]', [
+    path.join(zips, 'bomb.zip'),
+    path.join(fixtures, 'app-jacoco.xml'),
+  ]);
+  await settled(page, 3);
+  assert.deepEqual(await shardNames(page), [
+    ['bomb.zip!ok/unit.info', 'lcov'],
+    ['app-jacoco.xml', 'jacoco'],
+  ]);
+  const errors = await page.$$eval('[data-testid=load-error]', (e) => e.map((x) => x.textContent));
+  assert.equal(errors.length, 1);
+  assert.match(
+    errors[0],
+    /^bomb\.zip!bomb\/lcov\.info: failed to read at byte \d+: zip entry expands more than 500:1, the per-entry ratio limit \(\d+ bytes from \d+; a decompression bomb\?\)$/,
+  );
+  // unit.info (lines 8/13, branches 4/6, functions 2/3) and App.java (3/5, 1/2, 2/3).
+  assert.deepEqual(await summary(page), { lines: [11, 18], branches: [5, 8], functions: [4, 6] });
+  assert.deepEqual(problems, []);
+  await context.close();
+});
