@@ -16,8 +16,7 @@ use crate::protocol::{
 };
 use crate::view::{
     bar_width, format_bytes, format_fraction, format_percent, formats_sentence, plural,
-    progress_fraction, progress_text, shard_fidelity, split_path, sum_rows, visible_rows, Level,
-    Sort, SortKey,
+    progress_fraction, progress_text, split_path, sum_rows, visible_rows, Level, Sort, SortKey,
 };
 
 /// Mounts the page on `<body>`.
@@ -359,7 +358,7 @@ pub fn ShardItem(shard: ShardRow, on_remove: Callback<u32>) -> impl IntoView {
             </details>
         }
     });
-    let (fidelity_text, fidelity_attr) = shard_fidelity(&shard.format).unzip();
+    let (fidelity_text, fidelity_attr) = (shard.fidelity.clone(), shard.fidelity_attr.clone());
     view! {
         <li class="input loaded" class:off=!shard.enabled data-testid="shard-row" data-name=shard.name.clone() data-format=shard.format.clone() data-fidelity=fidelity_attr>
             <span class="status" aria-hidden="true">"\u{2713}"</span>

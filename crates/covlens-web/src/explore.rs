@@ -19,7 +19,7 @@ use wasm_bindgen::JsCast;
 use crate::app::Meter;
 use crate::hash_state::{HashState, Theme};
 use crate::merge_policy::MergePolicy;
-use crate::overview::{breadcrumbs, by_language, treemap};
+use crate::overview::{breadcrumbs, by_language, treemap_shown};
 use crate::protocol::{Count, FileRow, Request, ShardRow};
 use crate::tree::{key_action, visible_range, FileFilter, KeyAction, Tree, TreeKey, TreeSort};
 use crate::view::{format_percent, group_digits, plural, Level};
@@ -348,8 +348,7 @@ pub fn Treemap(
     let tree = Memo::new(move |_| rows.with(|r| Tree::build(r)));
     let cells = Memo::new(move |_| {
         let z = zoom.get();
-        tree.with(|t| treemap(t, &z, W, H).or_else(|| treemap(t, "", W, H)))
-            .unwrap_or_default()
+        tree.with(|t| treemap_shown(t, &z, W, H))
     });
     let pct = |v: f64, of: f64| format!("{:.3}%", v * 100.0 / of);
     let numbered_cells = move || -> Vec<(usize, crate::overview::Cell)> {

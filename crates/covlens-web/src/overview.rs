@@ -280,6 +280,21 @@ pub fn treemap(tree: &Tree, zoom: &str, w: f64, h: f64) -> Option<Vec<Cell>> {
     )
 }
 
+/// The cells to draw for `zoom` (the root when `zoom` is not a directory), going down while the
+/// picture would be one directory filling the whole box: a single box says nothing, its children do.
+pub fn treemap_shown(tree: &Tree, zoom: &str, w: f64, h: f64) -> Vec<Cell> {
+    let mut cells = treemap(tree, zoom, w, h)
+        .or_else(|| treemap(tree, "", w, h))
+        .unwrap_or_default();
+    while cells.len() == 1 && cells[0].is_dir {
+        match treemap(tree, &cells[0].path, w, h) {
+            Some(inner) if !inner.is_empty() => cells = inner,
+            _ => break,
+        }
+    }
+    cells
+}
+
 /// The zoom's way back up: (label, path) from the root to `zoom`, e.g. `[("all", ""), ("src/", "src")]`.
 pub fn breadcrumbs(zoom: &str) -> Vec<(String, String)> {
     let mut out = vec![("all files".to_string(), String::new())];
@@ -463,6 +478,17 @@ mod tests {
                 h: 50.0
             }
         ));
+        // Shown at the top: src/ alone would fill the box, so its children are drawn instead.
+        let shown: Vec<_> = treemap_shown(&tree, "", 100.0, 50.0)
+            .into_iter()
+            .map(|c| c.path)
+            .collect();
+        assert_eq!(shown, ["src/net", "src/parser.c", "src/main.c"]);
+        assert_eq!(
+            treemap_shown(&tree, "no/such/dir", 100.0, 50.0).len(),
+            3,
+            "an unknown zoom falls back to the top"
+        );
         let src = treemap(&tree, "src", 100.0, 50.0).unwrap();
         let cells: Vec<_> = src
             .iter()

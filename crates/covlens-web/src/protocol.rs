@@ -110,6 +110,13 @@ pub struct ShardRow {
     /// Part of the merge (false: toggled off).
     #[serde(default = "enabled_default")]
     pub enabled: bool,
+    /// What the input measured, from its parsed content (a Go `set` profile is boolean), in words
+    /// (`lines counted, branches boolean, functions absent`) and as the `data-fidelity` hook
+    /// (`lines=counted branches=boolean functions=absent`).
+    #[serde(default)]
+    pub fidelity: String,
+    #[serde(default)]
+    pub fidelity_attr: String,
 }
 
 fn enabled_default() -> bool {

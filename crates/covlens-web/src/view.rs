@@ -362,21 +362,6 @@ pub fn formats_sentence() -> String {
     }
 }
 
-/// What a shard measured, for its row: the sentence shown (`lines counted, branches boolean, functions
-/// absent`) and the `data-fidelity` hook (`lines=counted branches=boolean functions=absent`). `None` for
-/// a format id the core does not know.
-///
-/// FIXME: taken from the shard's format, as [`crate::protocol::ShardRow`] carries no fidelity; a Go
-/// profile in `set` mode is boolean, which its format alone does not tell. Once the worker sends the
-/// shard report's own fidelity, pass that to the same two core functions.
-pub fn shard_fidelity(format_id: &str) -> Option<(String, String)> {
-    let f = covlens_core::formats::fidelity(covlens_core::Format::from_id(format_id)?);
-    Some((
-        covlens_core::summary::describe_fidelity(f),
-        covlens_core::summary::fidelity_attr(f),
-    ))
-}
-
 /// `3 files`, `1 file`.
 pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", group_digits(n), if n == 1 { one } else { many })
@@ -385,32 +370,6 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn shard_fidelity_per_format() {
-        assert_eq!(
-            shard_fidelity("lcov"),
-            Some((
-                "lines counted, branches counted, functions counted".to_string(),
-                "lines=counted branches=counted functions=counted".to_string()
-            ))
-        );
-        assert_eq!(
-            shard_fidelity("cobertura"),
-            Some((
-                "lines counted, branches boolean, functions counted".to_string(),
-                "lines=counted branches=boolean functions=counted".to_string()
-            ))
-        );
-        assert_eq!(
-            shard_fidelity("sonarqube"),
-            Some((
-                "lines boolean, branches boolean, functions absent".to_string(),
-                "lines=boolean branches=boolean functions=absent".to_string()
-            ))
-        );
-        assert_eq!(shard_fidelity("no-such-format"), None);
-    }
 
     fn c(hit: u64, found: u64) -> Count {
         Count { hit, found }

@@ -208,6 +208,8 @@ impl WorkerState {
                     .map(|d| d.render(&s.name))
                     .collect(),
                 enabled: s.enabled,
+                fidelity: covlens_core::summary::describe_fidelity(s.report.fidelity),
+                fidelity_attr: covlens_core::summary::fidelity_attr(s.report.fidelity),
             })
             .collect();
         let (merged, merge_diags) = self.shards.merged_by(&self.policy);
@@ -321,6 +323,36 @@ impl<R: Read, F: FnMut(u64)> Read for ProgressRead<R, F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_shard_shows_the_fidelity_its_content_says() {
+        // A Go profile's `mode:` line decides: `set` only says covered or not, `count` counts.
+        let mut st = WorkerState::new();
+        st.load_bytes("set.out", b"mode: set\nexample.com/m/a.go:3.14,5.2 2 1\n");
+        st.load_bytes(
+            "count.out",
+            b"mode: count\nexample.com/m/a.go:3.14,5.2 2 7\n",
+        );
+        let v = st.view();
+        let got: Vec<(&str, &str)> = v
+            .shards
+            .iter()
+            .map(|s| (s.fidelity.as_str(), s.fidelity_attr.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    "lines boolean, branches absent, functions absent",
+                    "lines=boolean branches=absent functions=absent"
+                ),
+                (
+                    "lines counted, branches absent, functions absent",
+                    "lines=counted branches=absent functions=absent"
+                ),
+            ]
+        );
+    }
 
     #[test]
     fn unrecognised_input_is_a_load_error_named_after_the_input() {
