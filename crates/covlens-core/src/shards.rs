@@ -80,6 +80,19 @@ impl ShardSet {
         self.get_mut(id).map(|s| s.enabled = enabled).is_some()
     }
 
+    /// Replaces what a shard holds (format, report, diagnostics) with a new load of the same input,
+    /// keeping its id, name, enabled state, size and place in the load order; false when there was
+    /// none of that id.
+    pub fn replace(&mut self, id: ShardId, loaded: Loaded) -> bool {
+        self.get_mut(id)
+            .map(|s| {
+                s.format = loaded.format;
+                s.report = loaded.report;
+                s.diagnostics = loaded.diagnostics;
+            })
+            .is_some()
+    }
+
     /// Renames a shard; false when there was none of that id.
     pub fn rename(&mut self, id: ShardId, name: impl Into<String>) -> bool {
         let name = name.into();
@@ -150,5 +163,39 @@ impl ShardSet {
             .filter(|(_, h)| *h > 0)
             .map(|(id, _)| id)
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{parse_bytes, ParseOptions, Totals};
+
+    fn lcov(text: &str) -> Loaded {
+        parse_bytes(text.as_bytes(), &ParseOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn replace_keeps_id_name_enabled_size_and_order() {
+        let mut set = ShardSet::new();
+        let a = set.add("a.info", lcov("SF:a.c\nDA:1,0\nend_of_record\n"), 30);
+        let b = set.add("b.info", lcov("SF:b.c\nDA:1,1\nend_of_record\n"), 31);
+        assert!(set.rename(a, "unit"));
+        assert!(set.set_enabled(a, false));
+        let new = lcov("SF:a.c\nDA:1,4\nDA:2,0\nend_of_record\n");
+        assert!(set.replace(a, new));
+        let ids: Vec<ShardId> = set.shards().iter().map(|s| s.id).collect();
+        assert_eq!(ids, [a, b]);
+        let s = set.get(a).unwrap();
+        assert_eq!((s.name.as_str(), s.enabled, s.bytes), ("unit", false, 30));
+        assert_eq!(s.format, Format::Lcov);
+        let t = Totals::of_report(&s.report);
+        assert_eq!((t.lines.hit, t.lines.found), (1, 2));
+        // Still off: the merge is b's alone until a is turned on again.
+        assert_eq!(Totals::of_report(&set.merged().0).lines.found, 1);
+        assert!(set.set_enabled(a, true));
+        assert_eq!(Totals::of_report(&set.merged().0).lines.found, 3);
+        assert!(!set.replace(ShardId(99), lcov("SF:x.c\nDA:1,1\nend_of_record\n")));
+        assert_eq!(set.shards().len(), 2);
     }
 }

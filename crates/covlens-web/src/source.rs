@@ -435,6 +435,23 @@ impl SourceIndex {
     }
 }
 
+impl SourceIndex {
+    /// The text of a V8 script, looked up by its URL: the URL becomes a path by the core's rule
+    /// ([`covlens_core::formats::v8::target_of`]: `file://` URLs are percent-decoded, scripts of Node
+    /// itself and eval'd code have none), then the path is matched as a report path is ([`Self::find`]:
+    /// longest whole-segment suffix; a tie is no match).
+    pub fn script_text(&self, url: &str) -> Option<&str> {
+        use covlens_core::formats::v8;
+        let v8::Target::Path(path) = v8::target_of(url) else {
+            return None;
+        };
+        match self.find(&path) {
+            SourceMatch::Found { index, .. } => Some(self.text(index)),
+            SourceMatch::Ambiguous { .. } | SourceMatch::None => None,
+        }
+    }
+}
+
 /// Whether the worker should read an input whole before loading it (the first bytes are `head`): a V8
 /// report (its scripts' texts are kept for the source view) or a possible source file (not a report,
 /// text so far, a name not like a report's).
@@ -959,6 +976,29 @@ mod tests {
         );
         assert!(st.remove(v.shards[0].id));
         assert_eq!(st.file_detail("/app/a.js").origin, TextOrigin::Missing);
+    }
+
+    #[test]
+    fn a_script_url_finds_its_text_by_path_suffix() {
+        let mut ix = SourceIndex::new();
+        ix.add("app/src/a b.js", "ab".into());
+        ix.add("x/util.js", "x".into());
+        ix.add("y/util.js", "y".into());
+        assert_eq!(ix.script_text("file:///work/app/src/a%20b.js"), Some("ab"));
+        assert_eq!(ix.script_text("/srv/src/a b.js"), Some("ab"));
+        // A served script's URL is a path too (decoded as the report paths are).
+        assert_eq!(
+            ix.script_text("http://localhost:8080/static/a%20b.js"),
+            Some("ab")
+        );
+        // A tie between `x/util.js` and `y/util.js` is no match; a longer suffix decides.
+        assert_eq!(ix.script_text("file:///w/lib/util.js"), None);
+        assert_eq!(ix.script_text("file:///w/y/util.js"), Some("y"));
+        // Scripts of Node itself and eval'd code have no path.
+        ix.add("events.js", "no".into());
+        assert_eq!(ix.script_text("events.js"), None);
+        assert_eq!(ix.script_text("node:events.js"), None);
+        assert_eq!(ix.script_text(""), None);
     }
 
     #[test]

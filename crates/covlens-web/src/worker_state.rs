@@ -3,6 +3,7 @@
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 
+use covlens_core::formats::v8;
 use covlens_core::{
     detect::SNIFF_LEN, parse_bytes, parse_read, Diagnostic, Loaded, ParseError, ParseOptions,
     ShardId, ShardSet, Totals,
@@ -29,6 +30,45 @@ pub struct WorkerState {
     sources: SourceIndex,
     /// Script texts carried by reports (V8 / Playwright `source`), by shard, keyed by model path.
     report_texts: Vec<(ShardId, std::collections::BTreeMap<String, String>)>,
+    /// V8 shards some of whose scripts had no text: converted again when sources arrive.
+    v8_pending: Vec<PendingV8>,
+}
+
+/// A V8 input kept (decompressed) while some of its scripts still lack text.
+#[derive(Debug)]
+struct PendingV8 {
+    shard: ShardId,
+    input: Vec<u8>,
+    /// The URLs of the scripts that found no text, in input order.
+    missing: Vec<String>,
+}
+
+/// Loads a V8 input (not compressed) taking the scripts' texts it lacks from the dropped sources; also
+/// gives the URLs of the scripts that found none (each once). When some did not, a note says how to
+/// supply them on the page (the core's warning for each names the script).
+fn load_v8(
+    input: &[u8],
+    options: &ParseOptions,
+    sources: &SourceIndex,
+) -> (Result<Loaded, ParseError>, Vec<String>) {
+    let mut missing: Vec<String> = Vec::new();
+    let mut result = v8::load(input, options, &mut |url: &str| {
+        let text = sources.script_text(url);
+        if text.is_none() && !missing.iter().any(|m| m == url) {
+            missing.push(url.to_string());
+        }
+        text.map(str::to_string)
+    });
+    if let (Ok(loaded), false) = (&mut result, missing.is_empty()) {
+        loaded.diagnostics.push(Diagnostic::note(
+            None,
+            format!(
+                "drop the source file of {} script(s) on the page to load their coverage; it is found by the longest path suffix of the script's URL",
+                missing.len()
+            ),
+        ));
+    }
+    (result, missing)
 }
 
 impl Default for WorkerState {
@@ -69,6 +109,7 @@ impl WorkerState {
             },
             sources: SourceIndex::new(),
             report_texts: Vec::new(),
+            v8_pending: Vec::new(),
             policy: covlens_core::Policy::Sum,
         }
     }
@@ -157,6 +198,7 @@ impl WorkerState {
     /// Removes a loaded input; false when there was none of that id.
     pub fn remove(&mut self, shard: u32) -> bool {
         self.report_texts.retain(|(id, _)| id.0 != shard);
+        self.v8_pending.retain(|p| p.shard.0 != shard);
         self.shards.remove(ShardId(shard))
     }
 
@@ -237,27 +279,81 @@ impl WorkerState {
 
 /// The source view's side of the worker (logic in [`crate::source`]).
 impl WorkerState {
-    /// Keeps `input` as a source file when it is not a report but text and its name is not a report's,
-    /// or loads a V8 report keeping its scripts' texts; false when neither (load it as usual).
+    /// Keeps `input` as a source file when it is not a report but text and its name is not a report's
+    /// (and converts again the V8 shards whose scripts it may be), or loads a V8 report keeping its
+    /// scripts' texts and taking the texts it lacks from the dropped sources; false when neither (load
+    /// it as usual).
     fn load_source_or_v8(&mut self, name: &str, input: &[u8]) -> bool {
         let format = covlens_core::detect(input);
         if format.is_none() && !crate::source::looks_like_report_name(name) {
             if let Some(text) = crate::source::as_text(input) {
                 self.sources.add(name, text.to_string());
+                self.reconvert_v8();
                 return true;
             }
         }
         if format != Some(covlens_core::Format::V8) {
             return false;
         }
-        let texts = crate::source::v8_texts(input, &self.options);
-        self.add(name, input.len() as u64, parse_bytes(input, &self.options));
-        if let Some(shard) = self.shards.shards().last().filter(|s| s.name == name) {
-            if !texts.is_empty() {
-                self.report_texts.push((shard.id, texts));
+        let bytes = input.len() as u64;
+        let plain = if covlens_core::container::is_gzip(input) {
+            match covlens_core::container::gunzip(input, &covlens_core::container::Limits::DEFAULT)
+            {
+                Ok(plain) => std::borrow::Cow::Owned(plain),
+                Err(e) => {
+                    self.add(name, bytes, Err(e));
+                    return true;
+                }
             }
+        } else {
+            std::borrow::Cow::Borrowed(input)
+        };
+        let texts = crate::source::v8_texts(&plain, &self.options);
+        let (result, missing) = load_v8(&plain, &self.options, &self.sources);
+        let loaded = result.is_ok();
+        self.add(name, bytes, result);
+        if !loaded {
+            return true;
+        }
+        let Some(id) = self.shards.shards().last().map(|s| s.id) else {
+            return true;
+        };
+        if !texts.is_empty() {
+            self.report_texts.push((id, texts));
+        }
+        if !missing.is_empty() {
+            self.v8_pending.push(PendingV8 {
+                shard: id,
+                input: plain.into_owned(),
+                missing,
+            });
         }
         true
+    }
+
+    /// Converts again each V8 shard of which a script without text now finds it among the dropped
+    /// sources, replacing the shard's report in place (same id, name, enabled state); its input is
+    /// dropped once no script lacks text.
+    fn reconvert_v8(&mut self) {
+        for p in std::mem::take(&mut self.v8_pending) {
+            if !p
+                .missing
+                .iter()
+                .any(|u| self.sources.script_text(u).is_some())
+            {
+                self.v8_pending.push(p);
+                continue;
+            }
+            let (result, missing) = load_v8(&p.input, &self.options, &self.sources);
+            // It loaded before from the same bytes, so it loads again; if not, the shard stays as it was.
+            let Ok(loaded) = result else {
+                self.v8_pending.push(p);
+                continue;
+            };
+            if self.shards.replace(p.shard, loaded) && !missing.is_empty() {
+                self.v8_pending.push(PendingV8 { missing, ..p });
+            }
+        }
     }
 
     /// How many dropped files are kept as source text.
@@ -594,6 +690,200 @@ mod tests {
             v.errors[0].message,
             "notes.zip: failed to read: no coverage reports in the zip archive (it is empty)"
         );
+    }
+
+    /// A tiny `NODE_V8_COVERAGE` dump of one script without its text: the top level (0..65, run once)
+    /// and `f` (0..58, called once) whose `if` block (25..44, lines 3-4) never ran.
+    const DUMP: &[u8] = br#"{"result":[{"scriptId":"42","url":"file:///work/app/src/a.js","functions":[
+        {"functionName":"","isBlockCoverage":true,"ranges":[{"startOffset":0,"endOffset":65,"count":1}]},
+        {"functionName":"f","isBlockCoverage":true,"ranges":[{"startOffset":0,"endOffset":58,"count":1},{"startOffset":25,"endOffset":44,"count":0}]}
+    ]}]}"#;
+
+    /// The script's text: line starts at offsets 0, 16, 27, 41, 45, 57, 59; 65 UTF-16 units.
+    const SCRIPT: &str = "function f(x) {\n  if (x) {\n    return 1;\n  }\n  return 2;\n}\nf(0);\n";
+
+    /// The script's totals, by the rules of covlens_core::formats::v8 (c8's): 7 lines (trailing white
+    /// space trimmed), all 1 but lines 3 and 4, which lie wholly inside the block of count 0: 5/7;
+    /// branches, one per block range: the top level's (1), `f`'s root (1), the `if` block (0): 2/3;
+    /// functions, named only: `f`, hit once: 1/1.
+    fn script_totals() -> crate::protocol::Summary {
+        let c = |hit, found| crate::protocol::Count { hit, found };
+        crate::protocol::Summary {
+            lines: c(5, 7),
+            branches: c(2, 3),
+            functions: c(1, 1),
+        }
+    }
+
+    /// The same totals, computed by the core with the text given through its lookup.
+    #[test]
+    fn the_hand_computed_v8_totals_are_the_cores() {
+        let loaded = v8::load(DUMP, &ParseOptions::default(), &mut |url: &str| {
+            (url == "file:///work/app/src/a.js").then(|| SCRIPT.to_string())
+        })
+        .unwrap();
+        assert_eq!(loaded.diagnostics, vec![]);
+        let files: Vec<&str> = loaded.report.files.keys().map(String::as_str).collect();
+        assert_eq!(files, ["/work/app/src/a.js"]);
+        let t: crate::protocol::Summary = Totals::of_report(&loaded.report).into();
+        assert_eq!(t, script_totals());
+    }
+
+    fn v8_rows(st: &WorkerState) -> Vec<(String, crate::protocol::Summary)> {
+        st.view()
+            .files
+            .into_iter()
+            .map(|r| (r.path, r.totals))
+            .collect()
+    }
+
+    #[test]
+    fn a_script_dropped_after_its_v8_dump_converts_the_dump_again_in_place() {
+        let mut st = WorkerState::new();
+        st.load_bytes("other.info", b"SF:b.c\nDA:1,1\nend_of_record\n");
+        // Two files of the script's name in different folders: a tie, so neither is taken.
+        st.load_bytes("x/a.js", b"x();\n");
+        st.load_bytes("y/a.js", b"y();\n");
+        st.load_stream("cov.json", DUMP.len() as u64, Cursor::new(DUMP.to_vec()));
+        let v = st.view();
+        assert_eq!(v.errors, vec![]);
+        let dump = &v.shards[1];
+        assert_eq!(
+            (dump.name.as_str(), dump.format.as_str(), dump.files),
+            ("cov.json", "v8", 0)
+        );
+        assert_eq!(dump.diagnostic_count, 2, "{:?}", dump.diagnostics);
+        assert!(
+            dump.diagnostics[0].starts_with("cov.json:1:12: warning: script `file:///work/app/src/a.js` has no source text: not loaded (its 1 function(s), 1 hit,"),
+            "{:?}",
+            dump.diagnostics
+        );
+        assert!(
+            dump.diagnostics[1].starts_with("cov.json: note: drop the source file of 1 script(s)"),
+            "{:?}",
+            dump.diagnostics
+        );
+        let id = dump.id;
+        assert!(st.rename(id, "node run"));
+        assert!(st.set_enabled(id, false));
+        assert_eq!(st.v8_pending.len(), 1);
+        // A source that is not the script changes nothing.
+        st.load_bytes("lib/b.js", b"b();\n");
+        assert_eq!(st.view().shards[1].files, 0);
+        assert_eq!(st.v8_pending.len(), 1);
+        // `src/a.js` shares the longest suffix with /work/app/src/a.js.
+        st.load_stream(
+            "src/a.js",
+            SCRIPT.len() as u64,
+            Cursor::new(SCRIPT.as_bytes().to_vec()),
+        );
+        assert_eq!(st.source_files(), 4);
+        assert!(
+            st.v8_pending.is_empty(),
+            "the dump's bytes are dropped once every script has text"
+        );
+        let v = st.view();
+        let dump = &v.shards[1];
+        assert_eq!(
+            (
+                dump.id,
+                dump.name.as_str(),
+                dump.enabled,
+                dump.files,
+                dump.bytes
+            ),
+            (id, "node run", false, 1, DUMP.len() as u64)
+        );
+        assert_eq!(dump.diagnostics, Vec::<String>::new());
+        assert_eq!(dump.totals, script_totals());
+        // Turned on again, it joins the merge with exactly its totals.
+        assert!(st.set_enabled(id, true));
+        let rows = v8_rows(&st);
+        assert_eq!(rows[0].1, script_totals());
+        assert_eq!(rows[0].0, "/work/app/src/a.js");
+        assert_eq!(rows.len(), 2);
+        let d = st.file_detail("/work/app/src/a.js");
+        assert_eq!(d.text.as_deref(), Some(SCRIPT));
+        assert_eq!(
+            d.lines.iter().map(|l| l.hits).collect::<Vec<_>>(),
+            [
+                Some(1),
+                Some(1),
+                Some(0),
+                Some(0),
+                Some(1),
+                Some(1),
+                Some(1)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_script_dropped_before_its_v8_dump_gives_the_same_totals() {
+        let mut st = WorkerState::new();
+        st.load_bytes("app/src/a.js", SCRIPT.as_bytes());
+        st.load_bytes("cov.json", DUMP);
+        let v = st.view();
+        assert_eq!(v.shards.len(), 1);
+        assert_eq!(v.shards[0].diagnostics, Vec::<String>::new());
+        assert_eq!(v.shards[0].totals, script_totals());
+        assert_eq!(v.summary, script_totals());
+        assert!(st.v8_pending.is_empty());
+        // A gzipped dump is unpacked first and finds the text the same way.
+        let mut st = WorkerState::new();
+        st.load_bytes("a.js", SCRIPT.as_bytes());
+        st.load_bytes("cov.json.gz", &gzip(DUMP));
+        let v = st.view();
+        assert_eq!((v.shards[0].format.as_str(), v.shards[0].files), ("v8", 1));
+        assert_eq!(v.summary, script_totals());
+    }
+
+    /// A gzip member holding `data` in one stored (uncompressed) deflate block (RFC 1951 3.2.4,
+    /// RFC 1952): enough for a test input without a compressor.
+    fn gzip(data: &[u8]) -> Vec<u8> {
+        assert!(data.len() <= 0xffff);
+        let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 1];
+        let len = data.len() as u16;
+        out.extend(len.to_le_bytes());
+        out.extend((!len).to_le_bytes());
+        out.extend(data);
+        let mut crc = 0xffff_ffffu32;
+        for &b in data {
+            crc ^= b as u32;
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        out.extend((!crc).to_le_bytes());
+        out.extend((data.len() as u32).to_le_bytes());
+        out
+    }
+
+    #[test]
+    fn a_v8_dump_whose_script_never_comes_keeps_its_warning_and_no_file() {
+        let mut st = WorkerState::new();
+        st.load_bytes("cov.json", DUMP);
+        st.load_bytes("src/b.js", b"b();\n");
+        let v = st.view();
+        assert_eq!(v.errors, vec![]);
+        assert_eq!((v.shards[0].format.as_str(), v.shards[0].files), ("v8", 0));
+        assert_eq!(v.shards[0].diagnostic_count, 2);
+        assert!(
+            v.shards[0].diagnostics[0]
+                .contains("script `file:///work/app/src/a.js` has no source text: not loaded"),
+            "{:?}",
+            v.shards[0].diagnostics
+        );
+        assert_eq!(v.files, vec![]);
+        assert_eq!(v.summary, Default::default());
+        assert_eq!(st.v8_pending.len(), 1);
+        // Removing the shard forgets its bytes.
+        assert!(st.remove(v.shards[0].id));
+        assert!(st.v8_pending.is_empty());
     }
 
     #[test]
