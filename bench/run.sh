@@ -15,6 +15,10 @@
 #                    istanbul-lib-coverage's createCoverageMap().merge (../shared/bench/istanbul_merge.js under
 #                    Node; NODE_PATH must hold istanbul-lib-coverage, or ISTANBUL_NODE_PATH, or --install-peers
 #                    puts it in $BENCH_WORK/node); covlens' merged lines and branches must equal the library's
+#   browser          (not in the default list) the page vs the CLI on the 32 LCOV shards: drop to merged summary in
+#                    headless Chromium vs `covlens summary -q --json`, 3 runs each (BROWSER_RUNS), totals equal to the
+#                    CLI's and lcov's (bench/browser-merge.mjs; needs COVLENS_DIST = a `trunk build --release` dist
+#                    folder, default <repo>/dist; BROWSER_SIZES=32,8 adds an 8-shard row)
 #
 # Usage: bench/run.sh [--install-peers] [--slow] [--skip-gcovr] [--runs N] [--only JOB[,JOB]] [--out FILE]
 # Environment: COVBENCH (data folder, default /tmp/covbench; generated when missing), SHARED (default
@@ -36,7 +40,7 @@ INSTALL=0
 ONLY=merge-lcov,summary,merge-cobertura,merge-istanbul
 OUT=
 
-usage() { sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -60,7 +64,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 
 # ---------------------------------------------------------------- data
 missing=()
-if want merge-lcov; then
+if want merge-lcov || want browser; then
   for i in $(seq -w 0 31); do [ -f "$COVBENCH/lcov-shards/shard_$i.info" ] || { missing+=(shards); break; }; done
 fi
 if want summary && [ ! -f "$COVBENCH/lcov/large.info" ]; then missing+=(large); fi
@@ -98,7 +102,9 @@ ISTANBUL_NODE_PATH=${ISTANBUL_NODE_PATH:-${NODE_PATH:-}}
 
 log "building covlens (release) and lcov-scan into $TARGET"
 (cd "$REPO" && CARGO_TARGET_DIR=$TARGET cargo build --release -q -p covlens)
-CARGO_TARGET_DIR=$TARGET cargo build --release -q --manifest-path "$REPO/bench/lcov-scan/Cargo.toml"
+if want summary || want summary-1g; then
+  CARGO_TARGET_DIR=$TARGET cargo build --release -q --manifest-path "$REPO/bench/lcov-scan/Cargo.toml"
+fi
 COVLENS=$TARGET/release/covlens
 SCAN=$TARGET/release/lcov-scan
 
@@ -229,6 +235,16 @@ if want merge-istanbul; then
   fi
 fi
 
+if want browser; then
+  log "browser: bench/browser-merge.mjs (COVLENS_DIST=${COVLENS_DIST:-$REPO/dist})"
+  rm -f "$WORK/browser.md"
+  if ! node "$REPO/bench/browser-merge.mjs" --covlens "$COVLENS" --shards "$COVBENCH/lcov-shards" \
+    --runs "${BROWSER_RUNS:-3}" --sizes "${BROWSER_SIZES:-32}" --out "$WORK/browser.md" >&2; then
+    NOTES+=("browser: FAILED or totals differ (see the browser table)")
+    FAILED=1
+  fi
+fi
+
 # ---------------------------------------------------------------- table
 python3 - "$RESULTS" "$OUT" "$RUNS" "${NOTES[@]+"${NOTES[@]}"}" <<'EOF'
 # The table: per job, each tool's median and max RSS, and how many times slower than covlens it is.
@@ -276,5 +292,6 @@ text = "\n".join(lines)
 print(text)
 open(out, "w").write(text)
 EOF
+if want browser && [ -f "$WORK/browser.md" ]; then tee -a "$OUT" < "$WORK/browser.md"; fi
 log "table written to $OUT"
 exit "$FAILED"
