@@ -15,14 +15,11 @@
 // Exit status 1 when a check fails or the page fails (error banner, load error, crash, timeout).
 
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import os from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+import { root, dist, startApp } from '../tests/e2e/harness.mjs';
 
 // lcov 1.16 `lcov -a` over the 32 shards of ../shared/bench (see bench/run.sh --slow).
 const LCOV_32 = { lines: [411980, 502587], functions: [55979, 67756], branches: [127621, 187978] };
@@ -67,7 +64,6 @@ function usage(err) {
 }
 
 const opts = parseArgs(process.argv.slice(2));
-const dist = path.resolve(process.env.COVLENS_DIST ?? path.join(root, 'dist'));
 const timeoutMs = Number(process.env.BROWSER_TIMEOUT_S ?? 600) * 1000;
 const log = (m) => console.error(`[browser-merge] ${m}`);
 
@@ -88,39 +84,6 @@ for (let i = 0; i < Math.max(...opts.sizes); i++) {
 }
 
 // ------------------------------------------------------------------ static server (as tests/e2e do)
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.json': 'application/json',
-  '.ico': 'image/x-icon',
-  '.png': 'image/png',
-};
-
-function serve(dir) {
-  const server = http.createServer((req, res) => {
-    const url = new URL(req.url, 'http://x');
-    let rel = decodeURIComponent(url.pathname);
-    if (rel.endsWith('/')) rel += 'index.html';
-    const file = path.resolve(dir, '.' + rel);
-    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'no-store',
-    });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
-  });
-}
 
 // ------------------------------------------------------------------ memory of Chromium's processes
 /** Sum of VmRSS (KiB) over the descendants of this Node process (Chromium's browser, renderer, GPU, utility processes). */
@@ -242,21 +205,7 @@ const median = (xs) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-const { server, origin } = await serve(dist);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  // Playwright gives every launch a fresh temporary profile (--user-data-dir).
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const { server, origin, browser } = await startApp();
 log(`serving ${dist} at ${origin}; Chromium ${browser.version()}; covlens ${opts.covlens}`);
 
 let failed = false;

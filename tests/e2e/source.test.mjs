@@ -6,47 +6,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { root, startApp } from './harness.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const dist = path.resolve(process.env.COVLENS_DIST ?? path.join(root, 'dist'));
 const screenshots = path.join(root, 'tests/e2e/screenshots');
 const lcov = path.join(root, 'tests/fixtures/lcov');
 const csrc = path.join(root, 'tests/fixtures/src/c');
-
-const MIME = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.wasm': 'application/wasm',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-};
-
-/** A static file server for `dir` on 127.0.0.1 (random port); `/` is index.html, nothing outside `dir`. */
-function serve(dir) {
-  const server = http.createServer((req, res) => {
-    let rel = decodeURIComponent(new URL(req.url, 'http://x').pathname);
-    if (rel.endsWith('/')) rel += 'index.html';
-    const file = path.resolve(dir, '.' + rel);
-    if (!file.startsWith(dir + path.sep) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.writeHead(404, { 'content-type': 'text/plain' });
-      res.end('not found');
-      return;
-    }
-    res.writeHead(200, {
-      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
-      'cache-control': 'no-store',
-    });
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
-  });
-}
 
 let server;
 let origin;
@@ -54,21 +20,7 @@ let browser;
 let tmp;
 
 before(async () => {
-  assert.ok(fs.existsSync(path.join(dist, 'index.html')), `no build at ${dist}: run \`trunk build --release --offline\` first`);
-  ({ server, origin } = await serve(dist));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  ({ server, origin, browser } = await startApp());
   fs.mkdirSync(screenshots, { recursive: true });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'covlens-source-'));
 });

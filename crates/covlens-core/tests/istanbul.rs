@@ -7,59 +7,29 @@
 )]
 
 use std::collections::BTreeMap;
-use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use covlens_core::formats::istanbul;
 use covlens_core::{
-    detect, merge_reports, parse_bytes, parse_bytes_as, parse_read, BranchName, Counter,
-    FileCoverage, Format, Loaded, ParseError, ParseOptions, Position, Severity, Totals,
+    detect, merge_reports, parse_bytes, BranchName, Counter, FileCoverage, Format, Loaded,
+    ParseError, ParseOptions, Position, Severity, Totals,
 };
 
-const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/corpus");
+mod common;
+
+use common::lc;
 
 fn corpus() -> Option<PathBuf> {
-    let p = Path::new(CORPUS).join("istanbul");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("notice: {CORPUS} is absent; corpus checks skipped");
-        None
-    }
+    common::corpus().map(|c| c.join("istanbul"))
 }
 
 /// Parses through both front doors and checks they agree and keep the model invariants.
 fn load(bytes: &[u8]) -> Loaded {
-    let opts = ParseOptions::default();
-    let a = parse_bytes_as(Format::Istanbul, bytes, &opts).expect("slice parse");
-    let b = parse_read(Format::Istanbul, BufReader::with_capacity(7, bytes), &opts)
-        .expect("reader parse");
-    assert_eq!(a.report, b.report, "slice and reader entries disagree");
-    assert_eq!(
-        a.diagnostics, b.diagnostics,
-        "slice and reader diagnostics differ"
-    );
-    for (path, fc) in &a.report.files {
-        fc.check_invariants()
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
-    }
-    a
+    common::load(Format::Istanbul, bytes)
 }
 
 fn err_of(bytes: &[u8]) -> ParseError {
-    let opts = ParseOptions::default();
-    let a = parse_bytes_as(Format::Istanbul, bytes, &opts).expect_err("slice parse must fail");
-    let b = parse_read(Format::Istanbul, BufReader::with_capacity(5, bytes), &opts)
-        .expect_err("reader parse must fail");
-    assert_eq!(a, b);
-    a
-}
-
-fn lc(line: u64, column: u64) -> Option<Position> {
-    Some(Position::LineCol {
-        line,
-        column: Some(column),
-    })
+    common::err_of(Format::Istanbul, bytes)
 }
 
 fn counter(found: u64, hit: u64) -> Counter {
