@@ -160,12 +160,13 @@ test('overview: languages, treemap zoom; tree folds, sorts, filters; the hash su
   assert.equal(await page.isChecked('[data-testid=filter-uncovered]'), true);
   assert.deepEqual(await rowPaths(page), ['src/main.c', 'src/parser.c', 'com/example/App.java']);
   assert.equal(await page.getAttribute('[data-testid=file-row][data-path="com/example/App.java"]', 'class'), 'file-row selected');
-  // Theme: the toggle switches a light system page to dark (a CSS variable changes) and is in the hash.
-  const bg = () => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--bg').trim());
-  assert.equal(await bg(), '#f6f7f9');
+  // Theme: the toggle switches a light system page to dark (the page's painted background, --bg:
+  // #f6f7f9 light, #0e1116 dark) and is in the hash.
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  assert.equal(await bg(), 'rgb(246, 247, 249)');
   await page.click('[data-testid=theme-toggle]');
   await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
-  assert.equal(await bg(), '#0e1116');
+  assert.equal(await bg(), 'rgb(14, 17, 22)');
   assert.match(new URL(page.url()).hash, /theme=dark/);
   await page.evaluate(() => window.scrollTo(0, 0)); // the sticky top bar at the top of the picture
   await page.screenshot({ path: path.join(screenshots, 'explore-dark.png'), fullPage: true });
