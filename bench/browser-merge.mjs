@@ -11,7 +11,8 @@
 // (fresh page and worker). Native and browser runs alternate so that both see the same machine load. The browser
 // time runs from the call that sets the files on `file-input` to the moment the page shows no loading bar, lists
 // N shard rows and the summary cards carry the totals; the peak RSS of Chromium's processes is sampled meanwhile.
-// The browser's totals must equal the CLI's, and for the full 32 shards also lcov's (lcov -a, measured once).
+// The browser's totals must equal the CLI's, and for the full 32 shards also lcov's (lcov -a, measured once);
+// no main-thread task (Long Tasks API) may exceed 100 ms while the batch loads.
 // Exit status 1 when a check fails or the page fails (error banner, load error, crash, timeout).
 
 import fs from 'node:fs';
@@ -22,6 +23,9 @@ import { fileURLToPath } from 'node:url';
 import { root, dist, startApp } from '../tests/e2e/harness.mjs';
 
 // lcov 1.16 `lcov -a` over the 32 shards of ../shared/bench (see bench/run.sh --slow).
+// The page must stay responsive while a batch loads: no main-thread task longer than this.
+const LONG_TASK_LIMIT_MS = 100;
+
 const LCOV_32 = { lines: [411980, 502587], functions: [55979, 67756], branches: [127621, 187978] };
 
 function parseArgs(argv) {
@@ -158,6 +162,14 @@ async function browserRun(browser, origin, files) {
     peak = Math.max(peak, childrenRssKiB());
   }, 250);
 
+  // Long tasks of the page's main thread (Long Tasks API: every task over 50 ms) while the batch loads.
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+
   const n = files.length;
   const t0 = process.hrtime.bigint();
   let outcome;
@@ -174,6 +186,8 @@ async function browserRun(browser, origin, files) {
         if (failed.length) return { error: `load errors: ${failed.join('; ')}` };
         const card = document.querySelector('[data-testid=summary-lines]');
         if (!card || Number(card.dataset.found) === 0) return false;
+        // The file tree too, not only the summary cards.
+        if (!document.querySelector('[data-testid=file-row]')) return false;
         return { ok: true };
       },
       n,
@@ -187,6 +201,8 @@ async function browserRun(browser, origin, files) {
   clearInterval(sampler);
   peak = Math.max(peak, childrenRssKiB());
 
+  const longTasks = await page.evaluate(() => window.__longTasks ?? []).catch(() => []);
+  const longestTaskMs = longTasks.length ? Math.max(...longTasks) : 0;
   let totals = null;
   if (outcome.ok) {
     totals = await page.$$eval('[data-testid^=summary-]', (cards) =>
@@ -196,7 +212,16 @@ async function browserRun(browser, origin, files) {
     );
   }
   await context.close().catch(() => {});
-  return { secs, totals, error: outcome.error, problems, peakKiB: peak, baseKiB: rssBefore };
+  return {
+    secs,
+    totals,
+    error: outcome.error,
+    problems,
+    peakKiB: peak,
+    baseKiB: rssBefore,
+    longestTaskMs,
+    longTasks: longTasks.length,
+  };
 }
 
 // ------------------------------------------------------------------ main
@@ -228,7 +253,8 @@ try {
       const br = await browserRun(browser, origin, files);
       log(
         `${size} shards run ${r + 1}/${opts.runs}: browser ${br.secs.toFixed(3)} s, Chromium RSS ` +
-          `${(br.baseKiB / 1024).toFixed(0)} -> peak ${(br.peakKiB / 1024).toFixed(0)} MiB` +
+          `${(br.baseKiB / 1024).toFixed(0)} -> peak ${(br.peakKiB / 1024).toFixed(0)} MiB, ` +
+          `longest main-thread task ${br.longestTaskMs.toFixed(0)} ms (${br.longTasks} over 50 ms)` +
           (br.error ? `, FAILED: ${br.error}` : '') +
           (br.problems.length ? `; ${br.problems.slice(0, 3).join('; ')}` : ''),
       );
@@ -236,7 +262,13 @@ try {
         webError = `${br.error} (after ${br.secs.toFixed(1)} s, Chromium peak RSS ${(br.peakKiB / 1024).toFixed(0)} MiB)`;
         break;
       }
-      web.push({ secs: br.secs, peakKiB: br.peakKiB, baseKiB: br.baseKiB });
+      web.push({ secs: br.secs, peakKiB: br.peakKiB, baseKiB: br.baseKiB, longestTaskMs: br.longestTaskMs });
+      if (br.longestTaskMs > LONG_TASK_LIMIT_MS) {
+        notes.push(
+          `${size} shards, run ${r + 1}: a main-thread task took ${br.longestTaskMs.toFixed(0)} ms (limit ${LONG_TASK_LIMIT_MS} ms)`,
+        );
+        failed = true;
+      }
       const got = fmt(br.totals);
       if (got !== fmt(nativeTotals)) {
         notes.push(`${size} shards, run ${r + 1}: DIFFER: browser ${got}, CLI ${fmt(nativeTotals)}`);
@@ -253,6 +285,10 @@ try {
     const wb = median(web.map((w) => w.secs));
     const peak = Math.max(...web.map((w) => w.peakKiB));
     rows.push([size, mb, nat, wb, native.length, web.length, wb / nat, peak]);
+    notes.push(
+      `${size} shards: longest main-thread task while loading ${Math.max(...web.map((w) => w.longestTaskMs)).toFixed(0)} ms ` +
+        `over all browser runs (limit ${LONG_TASK_LIMIT_MS} ms; Long Tasks API)`,
+    );
     notes.push(
       `${size} shards: browser runs ${web.map((w) => w.secs.toFixed(2)).join(', ')} s; native runs ` +
         `${native.map((s) => s.toFixed(2)).join(', ')} s; Chromium RSS before the drop ` +

@@ -76,9 +76,9 @@ test('a zip of three formats loads one shard per report, named by its path insid
   //   functions parser.c 1/2 (parse_body 0), util.c 1/1, http.c 1/2, url.c 1/1, App.java 2/3 → 6 of 9
   assert.deepEqual(await summary(page), { lines: [19, 28], branches: [8, 14], functions: [6, 9] });
   assert.equal(await page.locator('[data-testid=load-error]').count(), 0);
-  // The README inside is skipped, and a note on the archive's first shard says so.
+  // The README inside is text, so it is kept as a source file, and a note on the archive's first shard says so.
   const notes = await page.$$eval('[data-testid=shard-row]', (rows) => rows[0].textContent);
-  assert.match(notes, /1 entry of artifact\.zip is not a coverage report, skipped: README\.md/);
+  assert.match(notes, /1 entry of artifact\.zip is not a coverage report, kept as source text: README\.md/);
   assert.deepEqual(problems, []);
   await context.close();
 });

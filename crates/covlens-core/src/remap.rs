@@ -38,7 +38,8 @@
 //! **Excluded sources**: sources listed in the map's `ignoreList` or with `node_modules` as a path
 //! component are left out unless [`RemapOptions::keep_ignored_sources`] (c8 itself keeps them when
 //! they come from a bundle; nyc drops `node_modules` after remapping). They are listed in
-//! [`Remapped::excluded`].
+//! [`Remapped::excluded`]. A V8 script with no map whose own path is under `node_modules` is left out
+//! the same way (c8's default `exclude`, test-exclude's `excludeNodeModules`).
 //!
 //! After remapping, the same original file reached from several generated files or inputs merges
 //! into one file by the ordinary merge ([`crate::merge`]).
@@ -383,6 +384,12 @@ pub fn source_path(generated: &str, source_url: &str) -> String {
             return p;
         }
     }
+    // A browser script's sources are URLs: `../src/a.ts` of `http://host/dist/app.js` is
+    // `http://host/src/a.ts`.
+    let lower = generated.get(..8).unwrap_or(generated).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return sourcemap::resolve_url(generated, source_url);
+    }
     let s = source_url.strip_prefix("webpack://").unwrap_or(source_url);
     let generated = match v8fmt::target_of(generated) {
         Target::Path(p) => p,
@@ -393,8 +400,12 @@ pub fn source_path(generated: &str, source_url: &str) -> String {
 
 /// Whether an original source is excluded by default: in `ignoreList`, or under `node_modules`.
 fn excluded_source(map: &SourceMap, index: usize, path: &str) -> bool {
-    map.sources.get(index).is_some_and(|s| s.ignored)
-        || path.split(['/', '\\']).any(|c| c == "node_modules")
+    map.sources.get(index).is_some_and(|s| s.ignored) || under_node_modules(path)
+}
+
+/// Whether a path has `node_modules` as one of its directories.
+pub fn under_node_modules(path: &str) -> bool {
+    path.split(['/', '\\']).any(|c| c == "node_modules")
 }
 
 /// The map of each generated file, its source paths, and which to keep.
@@ -496,6 +507,14 @@ pub fn remap_v8(
             None => (inputs.map_for)(&script.url),
         };
         let Some(map) = map else {
+            // c8 leaves out scripts under node_modules (test-exclude's default); a bundle's
+            // node_modules sources go through the map's rule instead.
+            if !options.keep_ignored_sources && under_node_modules(&generated) {
+                if !out.excluded.contains(&generated) {
+                    out.excluded.push(generated);
+                }
+                continue;
+            }
             plain.scripts.push(script.clone());
             continue;
         };
@@ -1040,5 +1059,14 @@ mod tests {
             "/src/y.ts"
         );
         assert_eq!(source_path("/a/x.js", "file:///b/c.ts"), "/b/c.ts");
+        // Browser scripts: sources resolve as URLs (the host is not a folder).
+        assert_eq!(
+            source_path("http://127.0.0.1:8080/dist/app.js", "../src/main.ts"),
+            "http://127.0.0.1:8080/src/main.ts"
+        );
+        assert_eq!(
+            source_path("HTTPS://h/a/app.js", "webpack:///src/y.ts"),
+            "webpack:///src/y.ts"
+        );
     }
 }

@@ -28,6 +28,21 @@ pub struct Shard {
     pub bytes: u64,
 }
 
+impl Shard {
+    /// The shard with an empty report (to put another in its place without copying this one's).
+    fn clone_without_report(&self) -> Shard {
+        Shard {
+            id: self.id,
+            name: self.name.clone(),
+            format: self.format,
+            report: Report::new(self.report.fidelity),
+            diagnostics: self.diagnostics.clone(),
+            enabled: self.enabled,
+            bytes: self.bytes,
+        }
+    }
+}
+
 /// Every loaded shard, in load order.
 #[derive(Clone, Debug, Default)]
 pub struct ShardSet {
@@ -147,6 +162,37 @@ impl ShardSet {
         (report, diags, conflicts)
     }
 
+    /// A copy of the set in which every enabled shard's report names its files by their canonical
+    /// paths in `rec` (files of one shard that become one are merged, with that merge's diagnostics);
+    /// ids, names, order, sizes and on/off state are kept, so [`ShardSet::merged_by`] applies a policy
+    /// to the reconciled shards and [`ShardSet::line_hits_by_shard`] takes canonical paths. Disabled
+    /// shards, which `rec` did not see, are copied as they are.
+    pub fn reconciled(&self, rec: &Reconciliation) -> (ShardSet, Vec<Diagnostic>) {
+        let mut diags = Vec::new();
+        let shards = self
+            .shards
+            .iter()
+            .map(|s| {
+                if !s.enabled || rec.joins().is_empty() {
+                    return s.clone();
+                }
+                let (report, d) = rec.apply(s.id, s.report.clone());
+                diags.extend(d);
+                Shard {
+                    report,
+                    ..s.clone_without_report()
+                }
+            })
+            .collect();
+        (
+            ShardSet {
+                shards,
+                next_id: self.next_id,
+            },
+            diags,
+        )
+    }
+
     /// For each enabled shard where `line` of `path` is coverable: its hits there.
     pub fn line_hits_by_shard(&self, path: &str, line: Line) -> Vec<(ShardId, u64)> {
         self.shards
@@ -173,6 +219,67 @@ mod tests {
 
     fn lcov(text: &str) -> Loaded {
         parse_bytes(text.as_bytes(), &ParseOptions::default()).unwrap()
+    }
+
+    /// One file under two roots (a Linux and a Windows job): reconciled first, a policy then sees one
+    /// file measured by both shards (issue 6 with issue 4's policies).
+    #[test]
+    fn a_policy_applies_to_the_reconciled_shards() {
+        use crate::policy::Policy;
+        let mut set = ShardSet::new();
+        let a = set.add(
+            "linux",
+            lcov("SF:/home/ci/app/src/x.c\nDA:1,1\nDA:2,0\nend_of_record\nSF:/home/ci/app/src/y.c\nDA:1,1\nend_of_record\n"),
+            1,
+        );
+        let b = set.add(
+            "windows",
+            lcov("SF:C:\\w\\app\\src\\x.c\nDA:1,0\nDA:2,3\nend_of_record\nSF:C:\\w\\app\\src\\y.c\nDA:1,1\nend_of_record\n"),
+            1,
+        );
+        let off = set.add("off", lcov("SF:/elsewhere/z.c\nDA:1,1\nend_of_record\n"), 1);
+        assert!(set.set_enabled(off, false));
+        let lines = |r: &Report| {
+            let t = Totals::of_report(r);
+            (t.lines.hit, t.lines.found)
+        };
+        // Apart, `all` sees four files each measured by one shard.
+        assert_eq!(lines(&set.merged_by(&Policy::All).0), (4, 6));
+        let rec = set.reconcile(&[], &Rules::default());
+        let (renamed, diags) = set.reconciled(&rec);
+        assert_eq!(diags, vec![]);
+        let ids: Vec<(ShardId, &str, bool)> = renamed
+            .shards()
+            .iter()
+            .map(|s| (s.id, s.name.as_str(), s.enabled))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                (a, "linux", true),
+                (b, "windows", true),
+                (off, "off", false)
+            ]
+        );
+        let (sum, _) = renamed.merged_by(&Policy::Sum);
+        let paths: Vec<&str> = sum.files.keys().map(String::as_str).collect();
+        assert_eq!(paths, ["app/src/x.c", "app/src/y.c"]);
+        assert_eq!(lines(&sum), (3, 3));
+        assert_eq!(sum, set.merged_reconciled(&rec).0);
+        // x.c line 1 is missed by windows, line 2 by linux: only y.c line 1 is hit by all.
+        assert_eq!(lines(&renamed.merged_by(&Policy::All).0), (1, 3));
+        // Only linux hit x.c line 1 (windows ran it 0 times); y.c line 1 both hit.
+        let only_linux = Policy::OnlyBy([a].into());
+        assert_eq!(lines(&renamed.merged_by(&only_linux).0), (1, 3));
+        assert_eq!(
+            renamed.line_hits_by_shard("app/src/x.c", Line::new(2).unwrap()),
+            [(a, 0), (b, 3)]
+        );
+        // The disabled shard is untouched and new ids still do not collide.
+        assert_eq!(renamed.get(off).unwrap().report.files.len(), 1);
+        let mut renamed = renamed;
+        let c = renamed.add("c", lcov("SF:q.c\nDA:1,1\nend_of_record\n"), 1);
+        assert_eq!(c, ShardId(3));
     }
 
     #[test]

@@ -451,6 +451,52 @@ struct Ctx<'a> {
     budget: &'a Budget,
     options: &'a ParseOptions,
     out: &'a mut Opening,
+    /// Entries that are not reports, kept whole when at most `keep_other` bytes (0: none kept).
+    keep_other: u64,
+    others: Vec<OtherEntry>,
+}
+
+/// An entry of an archive that is not a coverage report, inflated whole (see [`open_keeping`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OtherEntry {
+    /// `artifact.zip!src/main.c`, as [`Opened::name`] names reports.
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Like [`open`], and also gives the entries that are not coverage reports (nor zips) and inflate to at
+/// most `max_other` bytes, whole: a viewer takes source files from them. They are read within the same
+/// per-entry and per-archive limits as reports; a larger one is only listed in [`Opening::skipped`], as
+/// every other entry that is not a report, while the kept ones are not listed there.
+pub fn open_keeping(
+    name: &str,
+    input: &[u8],
+    options: &ParseOptions,
+    limits: &ZipLimits,
+    max_other: u64,
+) -> (Opening, Vec<OtherEntry>) {
+    if !is_zip(input) {
+        return (open(name, input, options, limits), Vec::new());
+    }
+    let budget = Budget {
+        limits: *limits,
+        archive_len: input.len() as u64,
+        out: Cell::new(0),
+    };
+    let mut out = Opening {
+        is_archive: true,
+        ..Opening::default()
+    };
+    let mut ctx = Ctx {
+        budget: &budget,
+        options,
+        out: &mut out,
+        keep_other: max_other,
+        others: Vec::new(),
+    };
+    open_archive(&mut ctx, name, input, 0);
+    let others = std::mem::take(&mut ctx.others);
+    (out, others)
 }
 
 /// Opens `input` named `name`: a zip archive gives one [`Opened`] per report inside (and per entry or
@@ -486,6 +532,8 @@ pub fn open(name: &str, input: &[u8], options: &ParseOptions, limits: &ZipLimits
         budget: &budget,
         options,
         out: &mut out,
+        keep_other: 0,
+        others: Vec::new(),
     };
     open_archive(&mut ctx, name, input, 0);
     out
@@ -569,6 +617,43 @@ fn open_archive(ctx: &mut Ctx<'_>, name: &str, input: &[u8], depth: u32) {
     }
 }
 
+/// Reads the rest of an entry that is not a report (the sizes its header claims are only a hint) and
+/// keeps it when it holds at most `ctx.keep_other` bytes, counting it against the archive's limits.
+fn keep_other(
+    ctx: &mut Ctx<'_>,
+    display: &str,
+    entry: &Entry,
+    mut head: Vec<u8>,
+    mut meter: EntryMeter<'_>,
+    error_of: &dyn Fn(io::Error) -> ParseError,
+) {
+    let room = (ctx.keep_other + 1).saturating_sub(head.len() as u64);
+    if let Err(e) = (&mut meter).take(room).read_to_end(&mut head) {
+        return archive_error(ctx, display, entry.uncompressed_size, error_of(e));
+    }
+    if head.len() as u64 > ctx.keep_other {
+        ctx.out.skipped.push(display.to_string());
+        return;
+    }
+    let total = ctx.budget.out.get() + head.len() as u64;
+    ctx.budget.out.set(total);
+    let limits = &ctx.budget.limits.archive;
+    if let Some(m) = over_limit(
+        total,
+        ctx.budget.archive_len,
+        limits,
+        "zip archive",
+        "per-archive",
+    ) {
+        let e = ParseError::new(None, Some(Position::Byte(entry.offset)), m);
+        return archive_error(ctx, display, head.len() as u64, e);
+    }
+    ctx.others.push(OtherEntry {
+        name: display.to_string(),
+        bytes: head,
+    });
+}
+
 fn open_entry(
     ctx: &mut Ctx<'_>,
     display: &str,
@@ -600,6 +685,9 @@ fn open_entry(
         return open_archive(ctx, display, &inner, depth + 1);
     }
     let Some(format) = detect(&head) else {
+        if ctx.keep_other > 0 && entry.uncompressed_size <= ctx.keep_other {
+            return keep_other(ctx, display, entry, head, meter, &error_of);
+        }
         ctx.out.skipped.push(display.to_string());
         return;
     };

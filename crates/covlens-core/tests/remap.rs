@@ -254,6 +254,30 @@ fn node_modules_excluded_by_default() {
     assert!(keep.excluded.is_empty());
 }
 
+/// A script with no map under node_modules (the tsc build `require`s the library's own JavaScript) is
+/// left out as c8 leaves it out (test-exclude's default), and listed; the switch keeps it.
+#[test]
+fn unmapped_node_modules_scripts_are_left_out_as_c8_does() {
+    let r = remap_v8("tsc.job1.v8.json", &RemapOptions::default());
+    let files: Vec<String> = r.report.files.keys().map(|p| short(p)).collect();
+    assert_eq!(files, ["src/main.ts", "src/shapes.ts"]);
+    assert_eq!(
+        r.excluded,
+        ["/tmp/covlens-fixtures/ts/node_modules/tiny-pad/index.js"]
+    );
+    let keep = remap_v8(
+        "tsc.job1.v8.json",
+        &RemapOptions {
+            keep_ignored_sources: true,
+        },
+    );
+    assert!(keep.excluded.is_empty());
+    assert!(keep
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("node_modules/tiny-pad/index.js")));
+}
+
 /// The original TypeScript text comes from `sourcesContent`; the map of each generated file is kept.
 #[test]
 fn source_text_and_maps_are_kept() {

@@ -449,3 +449,66 @@ fn entries_sharing_data_are_refused() {
         "zip entry shares its data with another entry (a decompression bomb?)"
     );
 }
+
+#[test]
+fn open_keeping_gives_the_entries_that_are_not_reports_within_the_limits() {
+    let source = b"int main(void) {\n  return 0;\n}\n";
+    let big = vec![b'x'; 100];
+    // A text bomb: 32 MiB of zeros behind a text head, 500:1 is passed past 16 MiB.
+    let (bomb, crc, size) = zeros_bomb(b"not a report\n", 32);
+    let archive = zip_of(&[
+        ("job1/lcov.info", Data::Deflated(LCOV)),
+        ("src/main.c", Data::Deflated(source)),
+        ("src/", Data::Dir),
+        ("big.txt", Data::Stored(&big)),
+        (
+            "bomb.txt",
+            Data::Raw {
+                deflated: &bomb,
+                crc,
+                size,
+            },
+        ),
+    ]);
+    let (o, others) = zip::open_keeping(
+        "artifact.zip",
+        &archive,
+        &options(),
+        &ZipLimits::DEFAULT,
+        99,
+    );
+    let names: Vec<&str> = o.opened.iter().map(|x| x.name.as_str()).collect();
+    assert_eq!(names, ["artifact.zip!job1/lcov.info"]);
+    assert!(o.opened[0].result.is_ok());
+    assert_eq!(
+        others,
+        vec![zip::OtherEntry {
+            name: "artifact.zip!src/main.c".into(),
+            bytes: source.to_vec(),
+        }]
+    );
+    // Over 99 bytes: listed as skipped, not kept; the bomb's claimed size is over the limit too.
+    assert_eq!(o.skipped, ["artifact.zip!big.txt", "artifact.zip!bomb.txt"]);
+    // With room for the bomb, it is stopped by the per-entry ratio limit while inflating.
+    let (o, others) = zip::open_keeping(
+        "artifact.zip",
+        &archive,
+        &options(),
+        &ZipLimits::DEFAULT,
+        64 << 20,
+    );
+    assert_eq!(others.len(), 2, "main.c and big.txt");
+    let bad = o
+        .opened
+        .iter()
+        .find(|x| x.name == "artifact.zip!bomb.txt")
+        .unwrap();
+    let text = bad.result.as_ref().unwrap_err().render(&bad.name);
+    assert!(
+        text.contains("zip entry expands more than 500:1, the per-entry ratio limit"),
+        "{text}"
+    );
+    // Without keeping, `open` is unchanged: every non-report entry is skipped.
+    let o = open("artifact.zip", &archive, &options());
+    assert_eq!(o.skipped.len(), 3);
+}

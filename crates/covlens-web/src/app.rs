@@ -38,7 +38,13 @@ pub fn App() -> impl IntoView {
     let view = RwSignal::new(View::default());
     // The source view's file, fetched from the worker per file (crate::source_view).
     let source_detail = RwSignal::new(None::<crate::source::FileDetail>);
+    // The mapping inspector's latest answer (crate::remap_panel).
+    let mapping_answer = RwSignal::new(None::<crate::remap_view::MappingView>);
     let progress = RwSignal::new(None::<Progress>);
+    // The Paths panel's view: from each view, then its conflicts when they come apart (Response::Paths).
+    let paths = RwSignal::new(crate::paths_view::PathsView::default());
+    // The merged report's file rows, set just after the rest of each view (see Response::View).
+    let files = RwSignal::new(Vec::<FileRow>::new());
     // Requests sent and not yet answered with a view; the page is busy while this is above zero.
     let pending = RwSignal::new(0u32);
     let failure = RwSignal::new(None::<String>);
@@ -52,12 +58,43 @@ pub fn App() -> impl IntoView {
         move |resp| match resp {
             Response::Ready => {}
             Response::File(d) => source_detail.set(Some(d)),
+            Response::Mapping(m) => mapping_answer.set(Some(m)),
             Response::Progress(p) => progress.set(Some(p)),
-            Response::View(v) => {
-                view.set(v);
+            // Applied in a task of its own: decoding the message and redrawing for it then never
+            // add up to one long main-thread task (a report of thousands of files).
+            // The file rows (the tree, the treemap) follow in a third task: with thousands of files
+            // each part then stays well under 100 ms.
+            Response::View(mut v) => set_timeout(
+                move || {
+                    let rows = std::mem::take(&mut v.files);
+                    paths.set(v.paths.clone());
+                    view.set(v);
+                    set_timeout(
+                        move || {
+                            // Unchanged rows (a rename, a policy that moves no count) redraw nothing.
+                            if files.with_untracked(|f| *f != rows) {
+                                files.set(rows);
+                            }
+                            pending.update(|n| *n = n.saturating_sub(1));
+                            if pending.get_untracked() == 0 {
+                                progress.set(None);
+                            }
+                        },
+                        std::time::Duration::ZERO,
+                    );
+                },
+                std::time::Duration::ZERO,
+            ),
+            // After the view it completes (also applied in a task of its own, so in order).
+            Response::Paths(p) => set_timeout(move || paths.set(p), std::time::Duration::ZERO),
+            // An export (crate::export): saved as a download.
+            Response::Export(file) => {
                 pending.update(|n| *n = n.saturating_sub(1));
                 if pending.get_untracked() == 0 {
                     progress.set(None);
+                }
+                if let Err(e) = crate::loaders::download(&file) {
+                    failure.set(Some(format!("cannot save the export ({e})")));
                 }
             }
         },
@@ -76,6 +113,13 @@ pub fn App() -> impl IntoView {
     };
     // The bridge is single-threaded (Rc); a local stored value makes a Copy handle for the closures.
     let bridge = StoredValue::new_local(bridge);
+    let ask_mapping = Callback::new(move |q: crate::remap_view::MappingQuery| {
+        bridge.with_value(|b| {
+            if let Some(Err(e)) = b.as_ref().map(|b| b.send(&Request::Mapping(q), &[])) {
+                failure.set(Some(e));
+            }
+        })
+    });
     let fetch_file = Callback::new(move |path: String| {
         bridge.with_value(|b| {
             if let Some(Err(e)) = b.as_ref().map(|b| b.send(&Request::File { path }, &[])) {
@@ -92,8 +136,9 @@ pub fn App() -> impl IntoView {
                 return Err("the worker is not running".to_string());
             };
             match request {
-                Request::Load { .. } => b.load(files),
-                other => b.send(&other, &[]),
+                Request::Load { names } if names.is_empty() => b.load(files),
+                // Folder, source and URL loads name their files; exports and the rest post none.
+                other => b.send(&other, &files),
             }
         });
         match sent {
@@ -102,6 +147,14 @@ pub fn App() -> impl IntoView {
         }
     };
     let load = move |files: Vec<File>| send(Request::Load { names: Vec::new() }, files);
+    // Folders, source folders, `?report=` URLs and exports (crate::loaders).
+    let loader = crate::loaders::Loader {
+        send: Callback::new(move |(r, f)| send(r, f)),
+        progress,
+        pending,
+    };
+    provide_context(loader);
+    loader.load_report_urls();
 
     // Dropping files anywhere on the page loads them; the overlay says so while dragging.
     let _ = window_event_listener(ev::dragover, move |e| {
@@ -117,7 +170,10 @@ pub fn App() -> impl IntoView {
     let _ = window_event_listener(ev::drop, move |e| {
         e.prevent_default();
         dragging.set(false);
-        load(files_of(e.data_transfer().and_then(|d| d.files())));
+        // Files, and folders walked recursively (crate::loaders).
+        if let Some(dt) = e.data_transfer() {
+            loader.drop_event(&dt);
+        }
     });
 
     let on_pick = move |e: ev::Event| {
@@ -134,13 +190,29 @@ pub fn App() -> impl IntoView {
     let remove = Callback::new(move |shard: u32| send(Request::Remove { shard }, Vec::new()));
     let clear = move |_| send(Request::Clear, Vec::new());
     crate::explore::provide(ui, Callback::new(move |r| send(r, Vec::new())));
+    // Path rules to the worker, and the joins and conflicts to the tree (crate::paths_panel).
+    crate::paths_panel::provide(paths.into());
+    crate::remap_panel::provide(
+        ui,
+        crate::remap_panel::Inspector {
+            answer: mapping_answer,
+            ask: ask_mapping,
+        },
+        Callback::new(move |r| send(r, Vec::new())),
+    );
 
+    // Memos, not derived signals: each part of the view is copied out once per view, not once per
+    // reader (the file rows of a large report have many readers).
     let summary = Signal::derive(move || view.with(|v| v.summary));
-    let rows = Signal::derive(move || view.with(|v| v.files.clone()));
-    let shards = Signal::derive(move || view.with(|v| v.shards.clone()));
+    let rows: Signal<Vec<FileRow>> = files.into();
+    let shards: Signal<Vec<ShardRow>> = Memo::new(move |_| view.with(|v| v.shards.clone())).into();
+    crate::explore::FullTree::provide(rows);
     let errors = Signal::derive(move || view.with(|v| v.errors.clone()));
     let merge_diagnostics = Signal::derive(move || view.with(|v| v.merge_diagnostics.clone()));
-    let has_inputs = move || view.with(|v| !v.shards.is_empty() || !v.errors.is_empty());
+    let has_inputs =
+        move || view.with(|v| !v.shards.is_empty() || !v.errors.is_empty() || v.source_files > 0);
+    let has_shards = move || view.with(|v| !v.shards.is_empty());
+    let source_files = Signal::derive(move || view.with(|v| v.source_files));
     let busy = move || pending.get() > 0;
 
     view! {
@@ -155,7 +227,12 @@ pub fn App() -> impl IntoView {
                     <Show when=has_inputs>
                         <button type="button" class="button" on:click=clear>"Clear"</button>
                     </Show>
+                    <Show when=has_shards>
+                        <crate::viewer_ui::ExportMenu />
+                    </Show>
                     <crate::explore::ThemeToggle />
+                    <crate::viewer_ui::ShortcutsHelp />
+                    <crate::viewer_ui::FolderControls />
                     <label class="button primary" for="file-input">"Open reports\u{2026}"</label>
                     <input
                         id="file-input"
@@ -177,6 +254,8 @@ pub fn App() -> impl IntoView {
                 <Show when=has_inputs fallback=|| view! { <EmptyState /> }>
                     <SummaryCards summary=summary />
                     <InputsPanel shards=shards errors=errors merge_diagnostics=merge_diagnostics on_remove=remove />
+                    <crate::viewer_ui::SourceCount count=source_files />
+                    <crate::paths_panel::PathsPanel shards=shards />
                     <crate::explore::Overview rows=rows shards=shards />
                     <crate::explore::FileTree rows=rows />
                     <crate::source_view::SourceView detail=source_detail fetch=fetch_file rows=rows />
@@ -320,6 +399,7 @@ pub fn InputsPanel(
                     }
                 />
             </ul>
+            <crate::remap_panel::LibrarySwitch shards=shards />
             {move || {
                 let d = merge_diagnostics.get();
                 (!d.is_empty()).then(|| view! {
@@ -379,6 +459,7 @@ pub fn ShardItem(shard: ShardRow, on_remove: Callback<u32>) -> impl IntoView {
                 on:click=move |_| on_remove.run(id)
             >"\u{2715}"</button>
             {diagnostics}
+            {crate::remap_panel::remap_note(&shard)}
         </li>
     }
 }

@@ -5,7 +5,8 @@
 //!
 //! Test hooks: `policy` (select), `shard-toggle`, `shard-rename`, `shard-name-input`, `shard-group`,
 //! `lang-row` (`data-lang`, `data-hit`, `data-found`), `shard-breakdown-row`, `treemap`, `treemap-cell`
-//! (`data-path`), `treemap-crumb`, `tree-scroll`, `dir-row` / `file-row` (`data-path`), `filter`,
+//! (`data-path`), `treemap-crumb`, `tree-scroll`, `dir-row` / `file-row` (`data-path`; a file row with
+//! conflicts between inputs also `data-conflicts`, their count), `filter`,
 //! `filter-min`, `filter-max`, `filter-uncovered`, `sort-{path,lines,branches,functions,uncovered,size}`,
 //! `file-count`, `theme-toggle`.
 
@@ -29,6 +30,43 @@ pub const ROW_HEIGHT: f64 = 28.0;
 /// Rows rendered above and below the visible ones.
 pub const ROW_MARGIN: usize = 12;
 
+/// The folder tree of every file of the merged report, built once per view and shared through
+/// context by the treemap and the (unfiltered) file tree.
+#[derive(Clone, Copy, Debug)]
+pub struct FullTree(pub Memo<Tree>);
+
+impl FullTree {
+    /// Builds the tree of `rows` whenever they change, and shares it.
+    pub fn provide(rows: Signal<Vec<FileRow>>) {
+        provide_context(FullTree(Memo::new(move |_| rows.with(|r| Tree::build(r)))));
+    }
+}
+
+/// The tree the file tree shows: the filtered one, or the shared one when no filter is set.
+#[derive(Clone, Copy)]
+struct ShownTree {
+    filtered: Memo<Option<Tree>>,
+    full: Option<FullTree>,
+}
+
+impl ShownTree {
+    fn with<R>(&self, f: impl FnOnce(&Tree) -> R) -> R {
+        self.filtered.with(|o| match (o, self.full) {
+            (Some(t), _) => f(t),
+            (None, Some(full)) => full.0.with(f),
+            (None, None) => f(&Tree::default()),
+        })
+    }
+
+    fn with_untracked<R>(&self, f: impl FnOnce(&Tree) -> R) -> R {
+        self.filtered.with_untracked(|o| match (o, self.full) {
+            (Some(t), _) => f(t),
+            (None, Some(full)) => full.0.with_untracked(f),
+            (None, None) => f(&Tree::default()),
+        })
+    }
+}
+
 /// The page state that lives in the URL hash, as signals; `Copy`, shared through context.
 #[derive(Clone, Copy, Debug)]
 pub struct UiState {
@@ -41,6 +79,10 @@ pub struct UiState {
     pub collapsed: RwSignal<BTreeSet<String>>,
     pub zoom: RwSignal<String>,
     pub theme: RwSignal<Theme>,
+    /// Keep library sources when remapping (see [`crate::remap_panel`]).
+    pub include_libraries: RwSignal<bool>,
+    /// Path rules (see [`crate::paths_panel`]).
+    pub paths: RwSignal<crate::paths_view::PathRules>,
 }
 
 fn location_hash_and_search() -> (String, String) {
@@ -71,6 +113,8 @@ impl UiState {
             collapsed: RwSignal::new(st.collapsed),
             zoom: RwSignal::new(st.zoom),
             theme: RwSignal::new(st.theme),
+            include_libraries: RwSignal::new(st.include_libraries),
+            paths: RwSignal::new(st.paths),
         }
     }
 
@@ -84,6 +128,8 @@ impl UiState {
             collapsed: self.collapsed.get(),
             zoom: self.zoom.get(),
             theme: self.theme.get(),
+            include_libraries: self.include_libraries.get(),
+            paths: self.paths.get(),
         }
     }
 
@@ -345,7 +391,9 @@ pub fn Treemap(
 ) -> impl IntoView {
     const W: f64 = 1000.0;
     const H: f64 = 320.0;
-    let tree = Memo::new(move |_| rows.with(|r| Tree::build(r)));
+    let tree = use_context::<FullTree>()
+        .map(|t| t.0)
+        .unwrap_or_else(|| Memo::new(move |_| rows.with(|r| Tree::build(r))));
     let cells = Memo::new(move |_| {
         let z = zoom.get();
         tree.with(|t| treemap_shown(t, &z, W, H))
@@ -398,8 +446,20 @@ type ShownRow = (usize, crate::tree::FlatRow, FileRow, u64);
 #[component]
 pub fn FileTree(#[prop(into)] rows: Signal<Vec<FileRow>>) -> impl IntoView {
     let ui = expect_context::<UiState>();
+    let conflicts_ctx = use_context::<crate::paths_panel::PathsCtx>();
     let (filter, sort, collapsed) = (ui.filter, ui.sort, ui.collapsed);
-    let tree = Memo::new(move |_| rows.with(|r| filter.with(|f| Tree::build(&f.apply(r)))));
+    // Unfiltered, the shared tree of every file (built once for the treemap too).
+    let full = use_context::<FullTree>();
+    let filtered = Memo::new(move |_| {
+        filter.with(|f| {
+            if f.is_empty() && full.is_some() {
+                None
+            } else {
+                Some(rows.with(|r| Tree::build(&f.apply(r))))
+            }
+        })
+    });
+    let tree = ShownTree { filtered, full };
     let flat = Memo::new(move |_| tree.with(|t| collapsed.with(|c| t.flatten(sort.get(), c))));
     let scroll_top = RwSignal::new(0.0f64);
     let viewport = RwSignal::new(560.0f64);
@@ -572,13 +632,23 @@ pub fn FileTree(#[prop(into)] rows: Signal<Vec<FileRow>>) -> impl IntoView {
                                     let p2 = path.clone();
                                     let selected = move || ui.file.with(|f| f.as_deref() == Some(p2.as_str()));
                                     let p3 = path.clone();
+                                    // Conflicts between inputs (crate::paths_panel): an attribute and a mark.
+                                    let (p4, p5) = (path.clone(), path.clone());
+                                    let conflicts = move || conflicts_ctx.map(|c| c.view.with(|v| v.conflicts_of(&p4))).filter(|n| *n > 0);
+                                    let conflict_mark = move || conflicts_ctx.and_then(|c| c.view.with(|v| {
+                                        let n = v.conflicts_of(&p5);
+                                        let t = format!("{} between inputs", plural(u64::from(n), "conflict", "conflicts"));
+                                        (n > 0).then(|| view! { <span class="conflict-mark" title=t.clone() aria-label=t>"\u{26a0}"</span> })
+                                    }));
                                     view! {
                                         <tr data-testid="file-row" data-path=path.clone() class="file-row" role="treeitem"
                                             class:cursor=move || cursor.get() == i class:selected=selected
+                                            data-conflicts=move || conflicts().map(|n| n.to_string())
                                             on:click=move |_| { cursor.set(i); ui.file.set(Some(p3.clone())) }>
                                             <td class="path" title=path.clone() style:padding-left=indent>
                                                 <span class=format!("glyph {}", level.class()) aria-hidden="true">{level_glyph(level)}</span>
                                                 <span class="file">{n.name.clone()}</span>
+                                                {conflict_mark}
                                             </td>
                                             {cells}
                                         </tr>

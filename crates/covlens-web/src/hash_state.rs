@@ -62,6 +62,11 @@ pub struct HashState {
     /// The treemap's zoom (a directory path; `""` is everything).
     pub zoom: String,
     pub theme: Theme,
+    /// Keep library sources (`node_modules`, a map's `ignoreList`) when remapping through source maps.
+    pub include_libraries: bool,
+    /// Path rules: mappings, stripped prefixes, undone joins (`map=`, `strip=`, `apart=`; see
+    /// [`crate::paths_view::PathRules::hash_pairs`]).
+    pub paths: crate::paths_view::PathRules,
 }
 
 /// Percent-encodes everything but unreserved characters and `/`.
@@ -163,6 +168,12 @@ impl HashState {
         if self.theme != Theme::default() {
             put("theme", self.theme.id());
         }
+        if self.include_libraries {
+            put("libs", "1");
+        }
+        for (k, v) in self.paths.hash_pairs() {
+            put(k, &v);
+        }
         if parts.is_empty() {
             String::new()
         } else {
@@ -189,6 +200,8 @@ impl HashState {
                 }
                 "zoom" => st.zoom = v,
                 "theme" => st.theme = Theme::from_id(&v).unwrap_or_default(),
+                "libs" => st.include_libraries = v == "1",
+                k if st.paths.read_hash_pair(k, &v) => {}
                 _ => {}
             }
         }
@@ -228,12 +241,14 @@ mod tests {
             collapsed: ["src/net".to_string(), "lib".to_string()].into(),
             zoom: "src".into(),
             theme: Theme::Dark,
+            include_libraries: true,
+            paths: Default::default(),
         };
         let h = st.encode();
         assert_eq!(
             h,
             "#f=src/net/a%20b%26c%3Dd%25.c&l=12&sort=-uncovered&q=net/%20util&min=0&max=90&uncovered=1\
-             &policy=only%3A0%2C3&fold=lib&fold=src/net&zoom=src&theme=dark"
+             &policy=only%3A0%2C3&fold=lib&fold=src/net&zoom=src&theme=dark&libs=1"
         );
         assert_eq!(HashState::decode(&h), st);
     }

@@ -25,6 +25,29 @@ pub enum Request {
     SetPolicy(crate::merge_policy::MergePolicy),
     /// The source view's detail of one file of the merged report: answered with [`Response::File`].
     File { path: String },
+    /// Keep (or leave out) library sources when remapping through source maps: sources under
+    /// `node_modules` or in a map's `ignoreList`; remapped inputs are converted again.
+    SetIncludeLibraries { include: bool },
+    /// The mapping inspector: what lines of a file correspond to through the source maps, answered
+    /// with [`Response::Mapping`].
+    Mapping(crate::remap_view::MappingQuery),
+    /// Load the files posted with this message, the files of a dropped or picked folder (`names[i]` is
+    /// file `i`'s path under it, `folder/sub/lcov.info`): files neither reports nor text are skipped and
+    /// counted in a note instead of failing.
+    LoadFolder { folder: String, names: Vec<String> },
+    /// Keep the files posted with this message as source text only (a source folder).
+    LoadSources { names: Vec<String> },
+    /// Record an input the page could not get (a `?report=` URL refused or failed), listed with the
+    /// failed inputs.
+    LoadFailed { name: String, message: String },
+    /// The merged report as a download: answered with [`Response::Export`]. `timestamp`: seconds since
+    /// 1970 by the page's clock (Cobertura's `timestamp`).
+    Export {
+        format: crate::export::ExportFormat,
+        timestamp: u64,
+    },
+    /// Reconcile paths under these user rules from now on (mappings, stripped prefixes, undone joins).
+    SetPaths(crate::paths_view::PathRules),
 }
 
 /// Worker → page.
@@ -34,8 +57,15 @@ pub enum Response {
     Ready,
     Progress(Progress),
     View(View),
+    /// The paths and conflicts of the view just sent (conflicts included), which was sent without
+    /// them when looking for them takes a while (see [`crate::paths_view::PathsView::conflicts_checked`]).
+    Paths(crate::paths_view::PathsView),
     /// The answer to [`Request::File`].
     File(crate::source::FileDetail),
+    /// The answer to [`Request::Mapping`].
+    Mapping(crate::remap_view::MappingView),
+    /// The answer to [`Request::Export`].
+    Export(crate::export::ExportFile),
 }
 
 /// How far a load has got.
@@ -117,6 +147,9 @@ pub struct ShardRow {
     pub fidelity: String,
     #[serde(default)]
     pub fidelity_attr: String,
+    /// What remapping through source maps did to this input, when it was remapped.
+    #[serde(default)]
+    pub remap: Option<crate::remap_view::RemapInfo>,
 }
 
 fn enabled_default() -> bool {
@@ -142,6 +175,12 @@ pub struct View {
     pub files: Vec<FileRow>,
     /// Diagnostics of merging the shards with each other, rendered.
     pub merge_diagnostics: Vec<String>,
+    /// Dropped files kept as source text for the source view.
+    #[serde(default)]
+    pub source_files: u64,
+    /// How paths were reconciled across the shards, and where the shards disagree.
+    #[serde(default)]
+    pub paths: crate::paths_view::PathsView,
 }
 
 impl Request {

@@ -93,6 +93,9 @@ pub struct LineDetail {
     pub functions: Vec<FunctionMark>,
     /// The enabled shards that hit the line at least once, in load order.
     pub shards: Vec<ShardHit>,
+    /// MC/DC conditions of decisions on the line, one per condition (see [`crate::mcdc`]).
+    #[serde(default)]
+    pub mcdc: Vec<crate::mcdc::McdcMark>,
 }
 
 /// Where the file's text came from.
@@ -132,6 +135,9 @@ pub struct FileDetail {
     pub shards: Vec<ShardName>,
     /// False when the merged report has no such file.
     pub found: bool,
+    /// Where the enabled shards disagree about the file, shards named (see [`crate::paths_view`]).
+    #[serde(default)]
+    pub conflicts: Vec<crate::paths_view::ConflictRow>,
 }
 
 fn branch_label(b: &Branch, single_block: bool) -> String {
@@ -189,6 +195,7 @@ pub fn file_detail(
         .map(|l| l.line)
         .chain(fc.branches.iter().map(|b| b.line))
         .chain(fc.functions.iter().map(|f| f.start))
+        .chain(fc.mcdc.iter().map(|m| m.line))
         .collect();
     numbers.sort_unstable();
     numbers.dedup();
@@ -234,6 +241,7 @@ pub fn file_detail(
                 branches,
                 functions: functions.remove(&line).unwrap_or_default(),
                 shards,
+                mcdc: crate::mcdc::marks_on(&fc.mcdc, line),
             }
         })
         .collect();
@@ -251,6 +259,7 @@ pub fn file_detail(
             .cloned()
             .collect(),
         found: merged.is_some(),
+        conflicts: Vec::new(),
     }
 }
 

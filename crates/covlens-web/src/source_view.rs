@@ -6,7 +6,10 @@
 //! Test hooks: `source-view` (with `data-path`, `data-lines`, `data-origin`), `source-line` rows (with
 //! `data-line`, `data-hits` (empty when not coverable), `data-state` (`covered`, `partial`,
 //! `uncovered`, `none`), `data-branches` (the branch text), `data-shards` (names of the shards that hit
-//! the line, `, `-separated)), `source-origin`, `line-detail`, `source-close`.
+//! the line, `, `-separated), `data-mcdc` (MC/DC conditions shown independent both ways / conditions,
+//! e.g. `1/2`; empty without MC/DC), and on a line where inputs disagree `data-conflict` (the
+//! conflicts' kinds, e.g. `checksum`) and `data-conflict-shards` (the inputs named), with a tooltip
+//! saying what each says), `source-origin`, `source-conflicts`, `line-detail`, `source-close`.
 //! Keys: `n` / `p` next / previous gap (uncovered line or partial branch), Escape back to the files.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -112,6 +115,13 @@ fn line_row(p: &Prepared, n: u32, selected: RwSignal<Option<u32>>) -> impl IntoV
             .join("\n")
     });
     let fn_mark = functions.as_ref().map(|_| "\u{192}");
+    // MC/DC (crate::mcdc): conditions shown independent both ways, of the line's conditions.
+    let mcdc = info
+        .map(|l| crate::mcdc::mcdc_short(&l.mcdc))
+        .unwrap_or_default();
+    let mcdc_title = info
+        .map(|l| crate::mcdc::mcdc_lines(&l.mcdc).join("\n"))
+        .unwrap_or_default();
     let shard_names: Vec<String> = info
         .map(|l| {
             l.shards
@@ -129,6 +139,16 @@ fn line_row(p: &Prepared, n: u32, selected: RwSignal<Option<u32>>) -> impl IntoV
         .map(|l| shard_text(&l.shards, &d.shards))
         .unwrap_or_default();
     let shard_count = shard_names.len();
+    // Conflicts between inputs on this line (crate::paths_view): attributes, a tooltip, a CSS mark.
+    let conflicts = crate::paths_view::line_conflicts(&d.conflicts, n);
+    let conflict = (!conflicts.is_empty()).then(|| crate::paths_view::conflict_attr(&conflicts));
+    let conflict_shards = (!conflicts.is_empty()).then(|| {
+        let mut names: Vec<String> = conflicts.iter().flat_map(|c| c.shard_names()).collect();
+        names.dedup();
+        names.join(", ")
+    });
+    let conflict_title =
+        (!conflicts.is_empty()).then(|| crate::paths_view::conflict_title(&conflicts));
     let code: Vec<AnyView> = match &d.text {
         Some(t) if (n as usize) <= p.starts.len() => {
             let line = line_text(t, &p.starts, n);
@@ -165,12 +185,17 @@ fn line_row(p: &Prepared, n: u32, selected: RwSignal<Option<u32>>) -> impl IntoV
             data-state=state.id()
             data-branches=branches.clone()
             data-shards=shard_names.join(", ")
+            data-mcdc=mcdc.clone()
+            data-conflict=conflict
+            data-conflict-shards=conflict_shards
+            title=conflict_title
             on:click=move |_| selected.set(Some(n))
         >
             <span class="src-glyph" title=state.label()>{state.glyph()}</span>
             <span class="src-no">{n.to_string()}</span>
             <span class="src-hits" title=hits.map(|h| format!("{} hits", crate::view::group_digits(h))).unwrap_or_default()>{hits_text(hits)}</span>
             <span class="src-br" title=if branches.is_empty() { String::new() } else { format!("{branches}\n{branch_title}") }>{taken_short}</span>
+            <span class="src-mcdc" title=mcdc_title>{(!mcdc.is_empty()).then(|| format!("MC {mcdc}"))}</span>
             <span class="src-fn" title=functions.clone().unwrap_or_default()>{fn_mark}</span>
             <span class="src-sh" title=shard_title>{(shard_count > 0).then(|| shard_count.to_string())}</span>
             <code class="src-code">{code}</code>
@@ -303,6 +328,15 @@ pub fn SourceView(
                     </span>
                 </div>
                 <p class=format!("src-origin origin-{}", origin_id(&d.origin)) data-testid="source-origin">{origin_text(&d.origin)}</p>
+                {(!d.conflicts.is_empty()).then(|| view! {
+                    <ul class="src-conflicts" data-testid="source-conflicts" aria-label="Conflicts between inputs">
+                        {d.conflicts.iter().map(|c| {
+                            let where_ = c.lines_text();
+                            let sep = if where_.is_empty() { "" } else { ": " };
+                            view! { <li>"\u{26a0} "{where_}{sep}{c.text()}</li> }
+                        }).collect_view()}
+                    </ul>
+                })}
             }
         })
     };
@@ -319,6 +353,12 @@ pub fn SourceView(
                     .unwrap_or_default()
             )];
             items.extend(branch_lines(&l.branches));
+            items.extend(crate::mcdc::mcdc_lines(&l.mcdc));
+            items.extend(
+                crate::paths_view::line_conflicts(&p.detail.conflicts, n)
+                    .iter()
+                    .map(|c| format!("conflict: {}", c.text())),
+            );
             items.extend(l.functions.iter().map(|f| {
                 format!(
                     "function {} starts here: {} hits",
@@ -372,6 +412,7 @@ pub fn SourceView(
                     </div>
                 </div>
                 {line_detail}
+                <crate::remap_panel::MappingInspector />
             </section>
         </Show>
     }

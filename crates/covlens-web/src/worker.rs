@@ -77,50 +77,7 @@ fn handle(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState, data: &Js
         None => return web_sys::console::error_1(&"a request without text".into()),
     };
     match request {
-        Request::Load { names } => {
-            let files: Vec<File> = get("files")
-                .dyn_into::<Array>()
-                .map(|a| a.iter().filter_map(|f| f.dyn_into::<File>().ok()).collect())
-                .unwrap_or_default();
-            let mut progress = Progress {
-                files_done: 0,
-                files_total: files.len() as u32,
-                bytes_done: 0,
-                bytes_total: files.iter().map(|f| f.size() as u64).sum(),
-                current: String::new(),
-            };
-            for (i, file) in files.into_iter().enumerate() {
-                let name = names.get(i).cloned().unwrap_or_else(|| file.name());
-                let size = file.size() as u64;
-                progress.current = name.clone();
-                post(scope, &Response::Progress(progress.clone()));
-                match BlobRead::new(file) {
-                    Ok(blob) => {
-                        let base = progress.clone();
-                        let counted = ProgressRead::new(blob, |read| {
-                            let p = Progress {
-                                bytes_done: base.bytes_done + read,
-                                ..base.clone()
-                            };
-                            post(scope, &Response::Progress(p));
-                        });
-                        state.load_stream(&name, size, BufReader::with_capacity(CHUNK, counted));
-                    }
-                    Err(e) => state.add(
-                        &name,
-                        size,
-                        Err(covlens_core::ParseError::new(
-                            None,
-                            None,
-                            format!("cannot read the file ({e})"),
-                        )),
-                    ),
-                }
-                progress.files_done += 1;
-                progress.bytes_done += size;
-            }
-            post(scope, &Response::Progress(progress));
-        }
+        Request::Load { names } => load_posted(scope, state, &get("files"), &names, Posted::Inputs),
         Request::Remove { shard } => {
             state.remove(shard);
         }
@@ -132,10 +89,112 @@ fn handle(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState, data: &Js
             state.rename(shard, &name);
         }
         Request::SetPolicy(policy) => state.set_policy(&policy),
+        Request::SetPaths(rules) => state.set_path_rules(rules),
         // The source view's detail: its own answer, not a new view.
         Request::File { path } => return post(scope, &Response::File(state.file_detail(&path))),
+        Request::SetIncludeLibraries { include } => {
+            state.set_include_libraries(include);
+        }
+        // The mapping inspector's answer: its own message, not a new view.
+        Request::Mapping(q) => return post(scope, &Response::Mapping(state.mapping(&q))),
+        Request::LoadFolder { folder, names } => {
+            state.begin_folder(&folder);
+            load_posted(scope, state, &get("files"), &names, Posted::Inputs);
+            state.end_folder();
+        }
+        Request::LoadSources { names } => {
+            load_posted(scope, state, &get("files"), &names, Posted::Sources)
+        }
+        Request::LoadFailed { name, message } => {
+            state.add(
+                &name,
+                0,
+                Err(covlens_core::ParseError::new(None, None, message)),
+            );
+        }
+        // The export: its own answer, not a new view.
+        Request::Export { format, timestamp } => {
+            return post(scope, &Response::Export(state.export(format, timestamp)))
+        }
     }
-    post(scope, &Response::View(state.view()));
+    let first = state.view_first();
+    let follow_up = !first.paths.conflicts_checked;
+    post(scope, &Response::View(first));
+    if follow_up {
+        post(scope, &Response::Paths(state.paths_view()));
+    }
+}
+
+/// What the files of a folder or source-folder request are.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Posted {
+    /// Reports (and source files among them), as dropped files are.
+    Inputs,
+    /// Source text only.
+    Sources,
+}
+
+/// Reads the `File`s posted with a request (`files`, named by `names`) with progress, as inputs or as
+/// source text.
+fn load_posted(
+    scope: &DedicatedWorkerGlobalScope,
+    state: &mut WorkerState,
+    files: &JsValue,
+    names: &[String],
+    what: Posted,
+) {
+    let files: Vec<File> = files
+        .clone()
+        .dyn_into::<Array>()
+        .map(|a| a.iter().filter_map(|f| f.dyn_into::<File>().ok()).collect())
+        .unwrap_or_default();
+    let mut progress = Progress {
+        files_done: 0,
+        files_total: files.len() as u32,
+        bytes_done: 0,
+        bytes_total: files.iter().map(|f| f.size() as u64).sum(),
+        current: String::new(),
+    };
+    for (i, file) in files.into_iter().enumerate() {
+        let name = names.get(i).cloned().unwrap_or_else(|| file.name());
+        let size = file.size() as u64;
+        progress.current = name.clone();
+        post(scope, &Response::Progress(progress.clone()));
+        let read = BlobRead::new(file).map(|blob| {
+            let base = progress.clone();
+            let counted = ProgressRead::new(blob, move |read| {
+                let p = Progress {
+                    bytes_done: base.bytes_done + read,
+                    ..base.clone()
+                };
+                post(scope, &Response::Progress(p));
+            });
+            BufReader::with_capacity(CHUNK, counted)
+        });
+        match (read, what) {
+            (Ok(reader), Posted::Inputs) => state.load_stream(&name, size, reader),
+            (Ok(mut reader), Posted::Sources) => {
+                let mut bytes = Vec::new();
+                // A file that cannot be read, or is not text, is left out of the sources.
+                if reader.read_to_end(&mut bytes).is_ok() {
+                    state.add_source(&name, &bytes);
+                }
+            }
+            (Err(e), Posted::Inputs) => state.add(
+                &name,
+                size,
+                Err(covlens_core::ParseError::new(
+                    None,
+                    None,
+                    format!("cannot read the file ({e})"),
+                )),
+            ),
+            (Err(_), Posted::Sources) => {}
+        }
+        progress.files_done += 1;
+        progress.bytes_done += size;
+    }
+    post(scope, &Response::Progress(progress));
 }
 
 /// The worker's entry point: listens, then says it is ready.

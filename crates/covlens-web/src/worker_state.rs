@@ -32,13 +32,29 @@ pub struct WorkerState {
     report_texts: Vec<(ShardId, std::collections::BTreeMap<String, String>)>,
     /// V8 shards some of whose scripts had no text: converted again when sources arrive.
     v8_pending: Vec<PendingV8>,
+    /// File records each shard's input held (for the JSON summary export).
+    records: Vec<(ShardId, u64)>,
+    /// The folder being loaded, if any (see [`viewer`]).
+    folder: Option<viewer::FolderLoad>,
+    /// Dropped source maps and the remapped shards (see [`remap`]).
+    remap: remap::RemapState,
+    /// The page's path rules (mappings, stripped prefixes, undone joins; see [`paths`]).
+    path_rules: crate::paths_view::PathRules,
+    /// The reconciliation of the enabled shards' paths, kept until they or the rules change.
+    reconciliation: paths::Cache,
 }
+
+mod paths;
+mod remap;
+mod viewer;
+pub use viewer::{zip_source_name, ZIP_SOURCE_MAX};
 
 /// A V8 input kept (decompressed) while some of its scripts still lack text.
 #[derive(Debug)]
 struct PendingV8 {
     shard: ShardId,
-    input: Vec<u8>,
+    /// Shared with [`remap`], which keeps every V8 input.
+    input: std::sync::Arc<[u8]>,
     /// The URLs of the scripts that found no text, in input order.
     missing: Vec<String>,
 }
@@ -111,6 +127,11 @@ impl WorkerState {
             report_texts: Vec::new(),
             v8_pending: Vec::new(),
             policy: covlens_core::Policy::Sum,
+            records: Vec::new(),
+            folder: None,
+            remap: remap::RemapState::default(),
+            path_rules: Default::default(),
+            reconciliation: Default::default(),
         }
     }
 
@@ -122,8 +143,12 @@ impl WorkerState {
     pub fn add(&mut self, name: &str, bytes: u64, result: Result<Loaded, ParseError>) {
         match result {
             Ok(loaded) => {
-                self.shards.add(name, loaded, bytes);
+                let records = loaded.records;
+                let id = self.shards.add(name, loaded, bytes);
+                self.records.push((id, records));
+                self.remap_after_add(id);
             }
+            Err(e) if self.skipped_in_folder(name, &e) => {}
             Err(e) => self.errors.push(LoadError {
                 name: name.to_string(),
                 bytes,
@@ -137,7 +162,10 @@ impl WorkerState {
         if covlens_core::zip::is_zip(input) {
             return self.load_archive(name, input);
         }
-        if self.load_source_or_v8(name, input) {
+        if self.take_source_map(name, input) || self.load_source_or_v8(name, input) {
+            return;
+        }
+        if self.load_istanbul_mapped(name, input) {
             return;
         }
         let result = parse_bytes(input, &self.options);
@@ -159,7 +187,7 @@ impl WorkerState {
             }
             return self.load_archive(name, &head);
         }
-        if crate::source::wants_whole_input(name, &head) {
+        if crate::source::wants_whole_input(name, &head) || remap::wants_whole_input(name, &head) {
             if let Err(e) = input.read_to_end(&mut head) {
                 let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
                 return self.add(name, bytes, Err(e));
@@ -174,8 +202,23 @@ impl WorkerState {
     /// fails is a load error of that name. Entries that are not reports are skipped, and a note on the
     /// archive's first shard names a few.
     pub fn load_archive(&mut self, name: &str, input: &[u8]) {
-        let opening = covlens_core::open(name, input, &self.options);
+        let (mut opening, others) = covlens_core::zip::open_keeping(
+            name,
+            input,
+            &self.options,
+            &covlens_core::ZipLimits::DEFAULT,
+            ZIP_SOURCE_MAX,
+        );
+        // Text entries that are not reports become source files (see `viewer`).
+        let kept = self.keep_zip_sources(name, others, &mut opening.skipped);
         let mut notice = opening.skipped_notice(name);
+        if opening.opened.is_empty() && kept.is_some() {
+            return;
+        }
+        let mut notice = match (kept, notice.take()) {
+            (Some(k), Some(n)) => Some(format!("{n}; {k}")),
+            (k, n) => k.or(n),
+        };
         if opening.opened.is_empty() {
             let why = match notice {
                 Some(n) => format!("no coverage reports in the zip archive ({n})"),
@@ -199,6 +242,8 @@ impl WorkerState {
     pub fn remove(&mut self, shard: u32) -> bool {
         self.report_texts.retain(|(id, _)| id.0 != shard);
         self.v8_pending.retain(|p| p.shard.0 != shard);
+        self.remap.forget(ShardId(shard));
+        self.records.retain(|(id, _)| id.0 != shard);
         self.shards.remove(ShardId(shard))
     }
 
@@ -224,12 +269,36 @@ impl WorkerState {
         *self = WorkerState {
             options: self.options.clone(),
             policy: self.policy.clone(),
+            remap: remap::RemapState::with_options(self.remap.options()),
+            path_rules: std::mem::take(&mut self.path_rules),
             ..WorkerState::new()
         };
     }
 
-    /// The page's view of the current inputs and their merge.
+    /// The merge of the enabled shards under the page's policy, with its diagnostics: what the summary,
+    /// the file list and exports show.
+    /// Paths are reconciled first (see [`paths`]), then the policy applies to the renamed shards.
+    pub fn merged(&self) -> (covlens_core::Report, Vec<Diagnostic>) {
+        let (report, diags, _) = self.merge_reconciled(paths::PathsPart::None);
+        (report, diags)
+    }
+
+    /// The page's view of the current inputs and their merge, conflicts included.
     pub fn view(&self) -> View {
+        self.view_of(paths::PathsPart::Full)
+    }
+
+    /// The view without looking for conflicts when that takes a while (several inputs), for the
+    /// worker to send first; [`WorkerState::paths_view`] then gives them.
+    pub fn view_first(&self) -> View {
+        if self.conflicts_take_a_while() {
+            self.view_of(paths::PathsPart::WithoutConflicts)
+        } else {
+            self.view()
+        }
+    }
+
+    fn view_of(&self, part: paths::PathsPart) -> View {
         let shards = self
             .shards
             .shards()
@@ -252,9 +321,10 @@ impl WorkerState {
                 enabled: s.enabled,
                 fidelity: covlens_core::summary::describe_fidelity(s.report.fidelity),
                 fidelity_attr: covlens_core::summary::fidelity_attr(s.report.fidelity),
+                remap: self.remap.info(s.id),
             })
             .collect();
-        let (merged, merge_diags) = self.shards.merged_by(&self.policy);
+        let (merged, merge_diags, paths) = self.merge_reconciled(part);
         let files: Vec<FileRow> = merged
             .files
             .iter()
@@ -273,6 +343,8 @@ impl WorkerState {
                 .take(DIAGNOSTICS_SHOWN)
                 .map(|d| d.render("merge"))
                 .collect(),
+            source_files: self.sources.len() as u64,
+            paths: paths.unwrap_or_default(),
         }
     }
 }
@@ -289,6 +361,7 @@ impl WorkerState {
             if let Some(text) = crate::source::as_text(input) {
                 self.sources.add(name, text.to_string());
                 self.reconvert_v8();
+                self.remap_refresh(false);
                 return true;
             }
         }
@@ -309,7 +382,7 @@ impl WorkerState {
             std::borrow::Cow::Borrowed(input)
         };
         let texts = crate::source::v8_texts(&plain, &self.options);
-        let (result, missing) = load_v8(&plain, &self.options, &self.sources);
+        let (result, missing, remapping) = self.load_v8_mapped(&plain);
         let loaded = result.is_ok();
         self.add(name, bytes, result);
         if !loaded {
@@ -321,10 +394,12 @@ impl WorkerState {
         if !texts.is_empty() {
             self.report_texts.push((id, texts));
         }
+        let input = remapping.input();
+        self.remap_register(id, remapping);
         if !missing.is_empty() {
             self.v8_pending.push(PendingV8 {
                 shard: id,
-                input: plain.into_owned(),
+                input,
                 missing,
             });
         }
@@ -342,6 +417,10 @@ impl WorkerState {
                 .any(|u| self.sources.script_text(u).is_some())
             {
                 self.v8_pending.push(p);
+                continue;
+            }
+            // Kept by `remap` (every V8 shard is): converted there, remapped when it has maps.
+            if self.reconvert_v8_shard(p.shard) {
                 continue;
             }
             let (result, missing) = load_v8(&p.input, &self.options, &self.sources);
@@ -362,21 +441,39 @@ impl WorkerState {
     }
 
     /// The source view's detail of `path` in the merge of the enabled shards.
+    /// `path` is a canonical path: each shard's file is found under its original path(s) (see [`paths`]).
     pub fn file_detail(&self, path: &str) -> FileDetail {
-        let enabled: Vec<&covlens_core::Shard> =
-            self.shards.shards().iter().filter(|s| s.enabled).collect();
+        let (renamed, originals) = self.shards_of_file(path);
+        let enabled: Vec<&covlens_core::Shard> = renamed.iter().collect();
         let texts: Vec<(&str, &str)> = enabled
             .iter()
-            .filter_map(|s| {
+            .zip(&originals)
+            .filter_map(|(s, originals)| {
                 let (_, t) = self.report_texts.iter().find(|(id, _)| *id == s.id)?;
-                Some((s.name.as_str(), t.get(path)?.as_str()))
+                let text = originals.iter().find_map(|o| t.get(o.as_str()))?;
+                Some((s.name.as_str(), text.as_str()))
             })
+            .chain(self.map_texts(&enabled, &originals))
             .collect();
         // The sum merges file by file; other policies need every shard's report (see covlens_core::policy).
-        let by_policy = (self.policy != covlens_core::Policy::Sum)
-            .then(|| self.shards.merged_by(&self.policy).0.files.remove(path));
+        let by_policy =
+            (self.policy != covlens_core::Policy::Sum).then(|| self.merged().0.files.remove(path));
         let merged = by_policy.as_ref().map(Option::as_ref);
-        crate::source::detail_from_shards(path, merged, &enabled, &texts, &self.sources)
+        let mut detail =
+            crate::source::detail_from_shards(path, merged, &enabled, &texts, &self.sources);
+        let originals_of = |id: ShardId| {
+            enabled
+                .iter()
+                .zip(&originals)
+                .find(|(s, _)| s.id == id)
+                .map(|(_, o)| o.clone())
+                .unwrap_or_default()
+        };
+        if let Some(origin) = self.map_origin(&detail.origin, originals_of) {
+            detail.origin = origin;
+        }
+        detail.conflicts = paths::conflicts_of_file(path, &enabled);
+        detail
     }
 }
 
@@ -471,7 +568,10 @@ mod tests {
         assert_eq!(v.files, vec![]);
         assert_eq!(v.summary, Default::default());
         st.clear();
-        assert_eq!(st.view(), View::default());
+        let mut empty = View::default();
+        // Looked for, and none (nothing is loaded).
+        empty.paths.conflicts_checked = true;
+        assert_eq!(st.view(), empty);
     }
 
     fn fixture(name: &str) -> Vec<u8> {
@@ -632,7 +732,7 @@ mod tests {
         );
         assert_eq!(
             v.shards[0].diagnostics,
-            ["artifact.zip!job1/unit.info: note: 1 entry of artifact.zip is not a coverage report, skipped: README.md"]
+            ["artifact.zip!job1/unit.info: note: 1 entry of artifact.zip is not a coverage report, kept as source text: README.md"]
         );
         let mut direct = WorkerState::new();
         for name in ["unit.info", "net-gcovr.xml", "app-jacoco.xml"] {

@@ -92,6 +92,8 @@ pub trait Merge: Default + Send + Sized {
     fn files(&self) -> u64;
     /// What the merged inputs measured.
     fn fidelity(&self) -> Fidelity;
+    /// Takes one file out (to remap it), in full.
+    fn take_file(&mut self, path: &str) -> Option<covlens_core::FileCoverage>;
 }
 
 impl Merge for Report {
@@ -116,6 +118,9 @@ impl Merge for Report {
     }
     fn fidelity(&self) -> Fidelity {
         self.fidelity
+    }
+    fn take_file(&mut self, path: &str) -> Option<covlens_core::FileCoverage> {
+        self.files.remove(path)
     }
 }
 
@@ -147,6 +152,9 @@ impl Merge for Summary {
     }
     fn fidelity(&self) -> Fidelity {
         self.fidelity
+    }
+    fn take_file(&mut self, path: &str) -> Option<covlens_core::FileCoverage> {
+        self.files.remove(path).map(|f| f.into_coverage())
     }
 }
 
@@ -271,7 +279,7 @@ fn load_stream<M: Merge, R: Read>(mut src: R, job: &Job, options: &ParseOptions)
     }
     let reader = BufReader::with_capacity(BUF_CAP, Cursor::new(head).chain(src));
     match M::parse(format, reader, options) {
-        Ok(loaded) => Outcome::Loaded(loaded),
+        Ok(loaded) => Outcome::Loaded(crate::remap::lines(loaded)),
         Err(e) => Outcome::Failed(e.render(&job.display)),
     }
 }

@@ -14,7 +14,9 @@ use clap::Args;
 use covlens_core::formats::v8;
 use covlens_core::remap::{self, RemapOptions, Remapped, V8Inputs};
 use covlens_core::sourcemap::{self, DecodeOptions, MapLocation, SourceMap};
-use covlens_core::{Diagnostic, ParseError, ParseOptions};
+use covlens_core::{Diagnostic, ParseError, ParseOptions, Report};
+
+use crate::load::{Merge, Parsed};
 
 /// Source-map options shared by `merge` and `summary`.
 #[derive(Args, Debug, Clone, Default)]
@@ -166,7 +168,16 @@ pub fn v8(bytes: &[u8], options: &ParseOptions) -> Option<Result<Remapped, Parse
             found.insert(s.url.clone(), m);
         }
     }
-    if coverage.source_map_cache.is_empty() && found.is_empty() {
+    // Scripts under node_modules are left out as c8 does, which the remap pass does.
+    let library = !config().keep_ignored_sources
+        && coverage
+            .scripts
+            .iter()
+            .any(|s| match v8::target_of(&s.url) {
+                v8::Target::Path(p) => remap::under_node_modules(&p),
+                _ => false,
+            });
+    if coverage.source_map_cache.is_empty() && found.is_empty() && !library {
         return None;
     }
     let mut remapped = remap::remap_v8(
@@ -199,6 +210,54 @@ pub fn istanbul(bytes: &[u8], options: &ParseOptions) -> Option<Result<Remapped,
             r
         }),
     )
+}
+
+/// Whether a path in a line report names generated JavaScript (worth looking for a map).
+fn is_script(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [".js", ".mjs", ".cjs", ".jsx"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+}
+
+/// Remaps the JavaScript files of a line report (LCOV, Cobertura, ...) that have a map on disk or in
+/// `--source-map-dir` (found as for V8 scripts), with the core's line rule; other files stay as they are.
+pub fn lines<M: Merge>(mut parsed: Parsed<M>) -> Parsed<M> {
+    if !enabled() {
+        return parsed;
+    }
+    let mut maps: BTreeMap<String, SourceMap> = BTreeMap::new();
+    for path in parsed.merged.paths().filter(|p| is_script(p)) {
+        // A relative path in a line report is relative to where covlens runs.
+        let url = match v8::target_of(path) {
+            v8::Target::Path(p) => p,
+            _ => match std::path::absolute(path) {
+                Ok(abs) => abs.to_string_lossy().into_owned(),
+                Err(_) => continue,
+            },
+        };
+        if let Some(m) = find_map(&url) {
+            maps.insert(path.to_string(), m);
+        }
+    }
+    if maps.is_empty() {
+        return parsed;
+    }
+    let mut generated = Report::new(parsed.merged.fidelity());
+    for path in maps.keys() {
+        if let Some(fc) = parsed.merged.take_file(path) {
+            generated.files.insert(path.clone(), fc);
+        }
+    }
+    let mut r = remap::remap_lines(&generated, &mut |p| maps.remove(p), &self::options());
+    parsed.diagnostics.append(&mut r.diagnostics);
+    parsed.diagnostics.extend(r.unmapped_diagnostics());
+    parsed.diagnostics.extend(excluded_note(&r));
+    parsed.records =
+        parsed.records.saturating_sub(generated.files.len() as u64) + r.report.files.len() as u64;
+    let merge_diags = parsed.merged.merge_owned(M::from_report(r.report));
+    parsed.diagnostics.extend(merge_diags);
+    parsed
 }
 
 fn excluded_note(r: &Remapped) -> Option<Diagnostic> {

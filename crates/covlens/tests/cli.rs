@@ -1620,8 +1620,8 @@ fn source_map_dir_and_merge_after_remap() {
         ],
     );
     assert_eq!(merged.code, 0, "{}", merged.stderr);
-    // (tsc.job1 also holds `node_modules/tiny-pad/index.js`, required without a map: it loads only
-    // where that file exists on disk, so only the .ts files are compared.)
+    // (tsc.job1 also holds `node_modules/tiny-pad/index.js`, required without a map: left out as c8
+    // does; the filter below keeps the check independent of that.)
     let sf: Vec<&str> = merged
         .stdout
         .lines()
@@ -1636,6 +1636,75 @@ fn source_map_dir_and_merge_after_remap() {
     );
     // main.ts line 14 (`out.push(classify(-1))`) runs in job2 only: hit once after the merge.
     assert!(merged.stdout.contains("\nDA:14,1\n"), "{}", merged.stdout);
+}
+
+/// LCOV over generated JavaScript is remapped through the maps beside the scripts (relative `SF:`
+/// paths are relative to where covlens runs), with the core's line rule; `--no-source-maps` keeps
+/// the .js files. A V8 dump whose scripts include an unmapped library under node_modules leaves it
+/// out as c8 does, so the totals equal c8's own summary.
+#[test]
+fn lcov_of_generated_code_is_remapped_and_node_modules_scripts_are_left_out_as_c8_does() {
+    let dir = ts_fixtures();
+    let out = run(&dir, &["summary", "--json", "--files", "tsc.job1.gen.lcov"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // The numbers of the core's `lcov_lines_remap_to_ts` (see there why shapes.ts is 12/19, not nyc's 10/17).
+    assert_eq!(
+        per_file_numbers(&json_of(&out)),
+        [
+            ("src/main.ts".to_string(), [9, 14, 2, 4, 2, 3]),
+            ("src/shapes.ts".to_string(), [12, 19, 3, 10, 3, 6]),
+        ]
+    );
+    assert!(
+        out.stderr.contains(
+            "`dist-tsc/shapes.js`: 2 line(s) of generated code have no original position"
+        ),
+        "{}",
+        out.stderr
+    );
+    let off = run(
+        &dir,
+        &[
+            "summary",
+            "--json",
+            "--files",
+            "--no-source-maps",
+            "tsc.job1.gen.lcov",
+        ],
+    );
+    let paths: Vec<String> = per_file_numbers(&json_of(&off))
+        .into_iter()
+        .map(|p| p.0)
+        .collect();
+    assert_eq!(paths, ["dist-tsc/main.js", "dist-tsc/shapes.js"]);
+
+    for case in ["tsc.job1", "tsc.job2"] {
+        let out = run(&dir, &["summary", "--json", &format!("{case}.v8.json")]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let c8: Value =
+            serde_json::from_slice(&fs::read(dir.join(format!("{case}.c8-summary.json"))).unwrap())
+                .unwrap();
+        let v = json_of(&out);
+        for (ours, theirs) in [
+            ("lines", "lines"),
+            ("branches", "branches"),
+            ("functions", "functions"),
+        ] {
+            assert_eq!(
+                (v[ours]["hit"].as_u64(), v[ours]["found"].as_u64()),
+                (
+                    c8["total"][theirs]["covered"].as_u64(),
+                    c8["total"][theirs]["total"].as_u64()
+                ),
+                "{case} {ours}"
+            );
+        }
+        assert!(
+            out.stderr.contains("left out 1 original source(s) under node_modules or in a map's ignoreList (--keep-ignored-sources keeps them): /tmp/covlens-fixtures/ts/node_modules/tiny-pad/index.js"),
+            "{}",
+            out.stderr
+        );
+    }
 }
 
 #[test]
