@@ -11,7 +11,9 @@
 //!    sides have something left before the suffix votes for that leftover as its shard's root; each
 //!    shard's root is its most voted prefix;
 //! 4. joining: paths equal after stripping their shard's root are one file; a relative path (JaCoCo
-//!    `com/acme/X.java`, `src/x.c`) joins the one longer path of another shard it is a suffix of,
+//!    `com/acme/X.java`, `src/x.c`, or what is left of a path once its shard's root is stripped,
+//!    when that root was found one folder deeper in some shards than in others) joins the one
+//!    longer path of another shard it is a suffix of,
 //!    when that path is unique (all candidates lie on one chain `x.c` ⊂ `util/x.c` ⊂ `a/util/x.c`);
 //!    otherwise it stays apart and an [`Ambiguity`] lists the candidates. A join never puts two
 //!    paths of one shard into one file, and never crosses a user `keep_apart` pair (the undo);
@@ -795,7 +797,10 @@ pub fn reconcile(shards: &[ShardPaths<'_>], source_tree: &[&str], rules: &Rules)
     let mut order: Vec<usize> = (0..m)
         .filter(|&i| {
             let e = &entries[i];
-            rel_len[i] > 0 && e.stripped.is_none() && !e.np.is_absolute() && !e.members.is_empty()
+            // Relative paths, and root-stripped ones: a shard whose root was found one folder
+            // deeper than another's (Azure's `…\_work\1\s\repo\` against `/home/…/repo/`)
+            // leaves a shorter relative form of the same file.
+            rel_len[i] > 0 && (e.stripped.is_some() || !e.np.is_absolute()) && !e.members.is_empty()
         })
         .collect();
     order.sort_by_key(|&i| std::cmp::Reverse(rel_len[i]));
@@ -1213,6 +1218,39 @@ mod tests {
             "common suffix app/src/x.c after stripping /home/runner/work/app/ and c:/a/"
         );
         assert!(r.ambiguities().is_empty());
+    }
+
+    /// Two Windows jobs under Azure-style roots match each other one folder deeper (`s/repo/...`)
+    /// than they match the Linux job (`repo/...`): the shorter relative form joins the longer one.
+    #[test]
+    fn roots_of_different_depths_still_join_into_one_tree() {
+        let files = ["src/x.c", "src/y.c", "lib/z.c"];
+        let w1: Vec<String> = files
+            .iter()
+            .map(|f| format!("C:\\agent\\_work\\1\\s\\repo\\{}", f.replace('/', "\\")))
+            .collect();
+        let w2: Vec<String> = files
+            .iter()
+            .map(|f| format!("C:\\agent\\_work\\2\\s\\repo\\{}", f.replace('/', "\\")))
+            .collect();
+        let l: Vec<String> = files
+            .iter()
+            .map(|f| format!("/home/runner/work/job/repo/{f}"))
+            .collect();
+        let (w1, w2, l): (Vec<&str>, Vec<&str>, Vec<&str>) = (
+            w1.iter().map(String::as_str).collect(),
+            w2.iter().map(String::as_str).collect(),
+            l.iter().map(String::as_str).collect(),
+        );
+        let r = run(&[&w1, &w2, &l], &[], &Rules::default());
+        let canon: BTreeSet<String> = (0..3u32)
+            .flat_map(|s| names(&r, s, [&w1, &w2, &l][s as usize]))
+            .collect();
+        assert_eq!(
+            canon.into_iter().collect::<Vec<_>>(),
+            ["s/repo/lib/z.c", "s/repo/src/x.c", "s/repo/src/y.c"]
+        );
+        assert!(r.ambiguities().is_empty(), "{:?}", r.ambiguities());
     }
 
     #[test]
