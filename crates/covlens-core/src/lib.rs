@@ -18,6 +18,7 @@ pub mod remap;
 pub mod shards;
 pub mod sourcemap;
 pub mod summary;
+pub mod summary_json;
 pub mod totals;
 pub mod zip;
 

@@ -4,8 +4,7 @@
 //! plain Rust, tested natively. The page turns the answer into a `Blob` and an `<a download>`.
 
 use covlens_core::formats::{cobertura, lcov};
-use covlens_core::summary::{branch_identity_name, measure_name};
-use covlens_core::{Counter, Fidelity, Report, Totals};
+use covlens_core::{Fidelity, Report, Totals};
 use serde::{Deserialize, Serialize};
 
 use crate::worker_state::WorkerState;
@@ -84,126 +83,43 @@ pub struct InputInfo {
     pub error: Option<String>,
 }
 
-#[derive(Serialize)]
-struct CounterJson {
-    found: u64,
-    hit: u64,
-}
-
-impl From<Counter> for CounterJson {
-    fn from(c: Counter) -> Self {
-        CounterJson {
-            found: c.found,
-            hit: c.hit,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct FidelityJson {
-    lines: &'static str,
-    branches: &'static str,
-    functions: &'static str,
-    branch_identity: &'static str,
-}
-
-impl From<Fidelity> for FidelityJson {
-    fn from(f: Fidelity) -> Self {
-        FidelityJson {
-            lines: measure_name(f.lines),
-            branches: measure_name(f.branches),
-            functions: measure_name(f.functions),
-            branch_identity: branch_identity_name(f.branch_identity),
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct InputJson<'a> {
-    path: &'a str,
-    format: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fidelity: Option<FidelityJson>,
-    files: u64,
-    records: u64,
-    diagnostics: &'a [String],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct FileJson<'a> {
-    path: &'a str,
-    lines: CounterJson,
-    branches: CounterJson,
-    functions: CounterJson,
-    statements: CounterJson,
-}
-
-/// Field for field the JSON of `covlens summary --json --files` (crates/covlens/src/summary.rs).
-#[derive(Serialize)]
-struct SummaryJson<'a> {
-    files: u64,
-    lines: CounterJson,
-    branches: CounterJson,
-    functions: CounterJson,
-    statements: CounterJson,
-    fidelity: FidelityJson,
-    inputs: Vec<InputJson<'a>>,
-    skipped: u64,
-    merge_diagnostics: &'a [String],
-    per_file: Vec<FileJson<'a>>,
-}
-
 /// The JSON summary of `report` (pretty-printed, final newline), in the shape of
-/// `covlens summary --json --files`: `skipped` counts inputs that were not coverage reports (on the
-/// page: dropped files kept as source text), `merge_diagnostics` are rendered `severity: message`.
+/// `covlens summary --json --files` ([`covlens_core::summary_json`]): `skipped` counts inputs that were
+/// not coverage reports (on the page: dropped files kept as source text), `merge_diagnostics` are
+/// rendered `severity: message`.
 pub fn summary_json(
     report: &Report,
     inputs: &[InputInfo],
     skipped: u64,
     merge_diagnostics: &[String],
 ) -> String {
-    let totals = Totals::of_report(report);
-    let value = SummaryJson {
+    use covlens_core::summary_json::{write, Document, Input};
+    write(&Document {
         files: report.files.len() as u64,
-        lines: totals.lines.into(),
-        branches: totals.branches.into(),
-        functions: totals.functions.into(),
-        statements: totals.statements.into(),
-        fidelity: report.fidelity.into(),
+        totals: Totals::of_report(report),
+        fidelity: report.fidelity,
         inputs: inputs
             .iter()
-            .map(|i| InputJson {
+            .map(|i| Input {
                 path: &i.path,
                 format: i.format,
-                fidelity: i.fidelity.map(FidelityJson::from),
+                fidelity: i.fidelity,
                 files: i.files,
                 records: i.records,
-                diagnostics: &i.diagnostics,
+                diagnostics: i.diagnostics.clone(),
                 error: i.error.as_deref(),
             })
             .collect(),
         skipped,
-        merge_diagnostics,
-        per_file: report
-            .files
-            .iter()
-            .map(|(path, f)| {
-                let t = Totals::of_file(f);
-                FileJson {
-                    path,
-                    lines: t.lines.into(),
-                    branches: t.branches.into(),
-                    functions: t.functions.into(),
-                    statements: t.statements.into(),
-                }
-            })
-            .collect(),
-    };
-    let mut s = serde_json::to_string_pretty(&value).expect("summary JSON is plain data");
-    s.push('\n');
-    s
+        merge_diagnostics: merge_diagnostics.to_vec(),
+        per_file: Some(
+            report
+                .files
+                .iter()
+                .map(|(path, f)| (path.as_str(), Totals::of_file(f)))
+                .collect(),
+        ),
+    })
 }
 
 /// The bytes of `report` as `format`; `timestamp` (seconds since 1970, the page's clock) goes into

@@ -1,12 +1,7 @@
 //! The `summary` output: tables for people, a stable JSON shape for scripts, Markdown for CI job summaries.
 //!
-//! The JSON shape (`--format json`, `--json`), stable: `files` (count), `lines` / `branches` /
-//! `functions` / `statements` as `{"found", "hit"}`, `fidelity` of the merge, `inputs` (in argument
-//! order: `path`, `format` (null when it failed), `fidelity` (absent when it failed), `files`, `records`,
-//! `diagnostics` (rendered), `error` (only when it failed)), `skipped`, `merge_diagnostics` and, with
-//! `--files`, `per_file` (`path` and the four counters, in path order). A fidelity is
-//! `{"lines", "branches", "functions": "counted" | "boolean" | "absent", "branch_identity": "native" |
-//! "positional"}`.
+//! The JSON (`--format json`, `--json`) has the stable shape of [`covlens_core::summary_json`], shared
+//! with the page's JSON export; with `--files` it carries `per_file`.
 //!
 //! The Markdown (`--format markdown`) lives here, not in the core: it is a presentation choice of the
 //! CLI (GitHub's job summary), built from the core's shared wording ([`covlens_core::summary`]).
@@ -14,113 +9,25 @@
 use std::io::Write;
 
 use covlens_core::compact::Summary;
-use covlens_core::summary::{
-    branch_identity_name, describe_fidelity, has_boolean, least_covered, measure_name,
-};
-use covlens_core::{Counter, Fidelity};
-use serde::Serialize;
+use covlens_core::summary::{describe_fidelity, has_boolean, least_covered};
+use covlens_core::Counter;
 
-use crate::load::{InputInfo, LoadResult};
+use crate::load::LoadResult;
 
-#[derive(Serialize)]
-struct CounterJson {
-    found: u64,
-    hit: u64,
-}
-
-impl From<Counter> for CounterJson {
-    fn from(c: Counter) -> Self {
-        CounterJson {
-            found: c.found,
-            hit: c.hit,
-        }
-    }
-}
-
-#[derive(Serialize)]
-struct FidelityJson {
-    lines: &'static str,
-    branches: &'static str,
-    functions: &'static str,
-    /// `native`: branch ids from the producer; `positional`: made up from covered/total numbers.
-    branch_identity: &'static str,
-}
-
-impl From<Fidelity> for FidelityJson {
-    fn from(f: Fidelity) -> Self {
-        FidelityJson {
-            lines: measure_name(f.lines),
-            branches: measure_name(f.branches),
-            functions: measure_name(f.functions),
-            branch_identity: branch_identity_name(f.branch_identity),
-        }
-    }
-}
-
-/// What an input measured, from its parsed content (a Go `set` profile is boolean); `None` when it
-/// failed.
-fn input_fidelity(i: &InputInfo) -> Option<Fidelity> {
-    i.fidelity
-}
-
-#[derive(Serialize)]
-struct InputJson<'a> {
-    path: &'a str,
-    format: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    fidelity: Option<FidelityJson>,
-    files: u64,
-    records: u64,
-    diagnostics: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct FileJson<'a> {
-    path: &'a str,
-    lines: CounterJson,
-    branches: CounterJson,
-    functions: CounterJson,
-    statements: CounterJson,
-}
-
-/// The JSON of `summary --json`: the first five keys (files, lines, branches, functions, statements)
-/// are the stable contract, the rest are extras.
-#[derive(Serialize)]
-struct SummaryJson<'a> {
-    files: u64,
-    lines: CounterJson,
-    branches: CounterJson,
-    functions: CounterJson,
-    /// Go's unit (statements of coverprofile blocks); zeros for formats without statements.
-    statements: CounterJson,
-    fidelity: FidelityJson,
-    inputs: Vec<InputJson<'a>>,
-    /// Files met in directories that are not coverage reports.
-    skipped: u64,
-    merge_diagnostics: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    per_file: Option<Vec<FileJson<'a>>>,
-}
-
-/// `summary --json`, pretty-printed, with a final newline.
+/// `summary --json`, pretty-printed, with a final newline (the shape: [`covlens_core::summary_json`]).
 pub fn json(result: &LoadResult<Summary>, per_file: bool) -> String {
-    let totals = result.report.totals();
-    let value = SummaryJson {
+    use covlens_core::summary_json::{write, Document, Input};
+    write(&Document {
         files: result.report.files.len() as u64,
-        lines: totals.lines.into(),
-        branches: totals.branches.into(),
-        functions: totals.functions.into(),
-        statements: totals.statements.into(),
-        fidelity: result.report.fidelity.into(),
+        totals: result.report.totals(),
+        fidelity: result.report.fidelity,
         inputs: result
             .inputs
             .iter()
-            .map(|i| InputJson {
+            .map(|i| Input {
                 path: &i.display,
                 format: i.format.map(|f| f.id()),
-                fidelity: input_fidelity(i).map(FidelityJson::from),
+                fidelity: i.fidelity,
                 files: i.files,
                 records: i.records,
                 diagnostics: i.diagnostics.iter().map(|d| d.render(&i.display)).collect(),
@@ -138,22 +45,10 @@ pub fn json(result: &LoadResult<Summary>, per_file: bool) -> String {
                 .report
                 .files
                 .iter()
-                .map(|(path, f)| {
-                    let t = f.totals();
-                    FileJson {
-                        path,
-                        lines: t.lines.into(),
-                        branches: t.branches.into(),
-                        functions: t.functions.into(),
-                        statements: t.statements.into(),
-                    }
-                })
+                .map(|(path, f)| (path.as_str(), f.totals()))
                 .collect()
         }),
-    };
-    let mut s = serde_json::to_string_pretty(&value).expect("summary JSON is plain data");
-    s.push('\n');
-    s
+    })
 }
 
 fn percent(c: Counter) -> String {
@@ -209,7 +104,8 @@ pub fn human(result: &LoadResult<Summary>, per_file: bool) -> String {
                     (Some(f), _) => f.id().to_string(),
                     _ => "failed".to_string(),
                 },
-                input_fidelity(i).map_or_else(|| "-".to_string(), describe_fidelity),
+                i.fidelity
+                    .map_or_else(|| "-".to_string(), describe_fidelity),
                 i.files.to_string(),
                 i.diagnostics.len().to_string(),
             ]
@@ -351,7 +247,8 @@ pub fn markdown(result: &LoadResult<Summary>, least: usize) -> String {
             "| {} | {} | {} | {} |\n",
             md_code(&i.display),
             i.format.map_or("failed", |f| f.id()),
-            input_fidelity(i).map_or_else(|| "-".to_string(), describe_fidelity),
+            i.fidelity
+                .map_or_else(|| "-".to_string(), describe_fidelity),
             i.files
         ));
     }
