@@ -117,11 +117,8 @@ fn handle(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState, data: &Js
             return post(scope, &Response::Export(state.export(format, timestamp)))
         }
     }
-    let first = state.view_first();
-    let follow_up = !first.paths.conflicts_checked;
-    post(scope, &Response::View(first));
-    if follow_up {
-        post(scope, &Response::Paths(state.paths_view()));
+    if let Some(paths) = state.view_in_two(|v| post(scope, &Response::View(v))) {
+        post(scope, &Response::Paths(paths));
     }
 }
 

@@ -288,17 +288,36 @@ impl WorkerState {
         self.view_of(paths::PathsPart::Full)
     }
 
-    /// The view without looking for conflicts when that takes a while (several inputs), for the
-    /// worker to send first; [`WorkerState::paths_view`] then gives them.
-    pub fn view_first(&self) -> View {
-        if self.conflicts_take_a_while() {
-            self.view_of(paths::PathsPart::WithoutConflicts)
+    /// The view for the worker to send (given to `send_first`), without looking for conflicts when
+    /// that takes a while (several inputs); then the Paths panel's view with the conflicts, to send
+    /// after it (`None` when the first view had them). The paths are reconciled once for both.
+    pub fn view_in_two(
+        &self,
+        send_first: impl FnOnce(View),
+    ) -> Option<crate::paths_view::PathsView> {
+        let (set, diags, rec) = self.reconciled_shards();
+        let two = self.conflicts_take_a_while();
+        let part = if two {
+            paths::PathsPart::WithoutConflicts
         } else {
-            self.view()
-        }
+            paths::PathsPart::Full
+        };
+        send_first(self.view_on(&set, diags, &rec, part));
+        two.then(|| self.paths_of(&set, &rec, true))
     }
 
     fn view_of(&self, part: paths::PathsPart) -> View {
+        let (set, diags, rec) = self.reconciled_shards();
+        self.view_on(&set, diags, &rec, part)
+    }
+
+    fn view_on(
+        &self,
+        set: &ShardSet,
+        diags: Vec<Diagnostic>,
+        rec: &covlens_core::reconcile::Reconciliation,
+        part: paths::PathsPart,
+    ) -> View {
         let shards = self
             .shards
             .shards()
@@ -324,7 +343,7 @@ impl WorkerState {
                 remap: self.remap.info(s.id),
             })
             .collect();
-        let (merged, merge_diags, paths) = self.merge_reconciled(part);
+        let (merged, merge_diags, paths) = self.merge_on(set, diags, rec, part);
         let files: Vec<FileRow> = merged
             .files
             .iter()

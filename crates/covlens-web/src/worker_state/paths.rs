@@ -19,7 +19,7 @@ use crate::paths_view::{originals_of, ConflictRow, PathRules, PathsView};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum PathsPart {
     None,
-    /// Joins, roots and ambiguities; conflicts come after ([`WorkerState::paths_view`]).
+    /// Joins, roots and ambiguities; conflicts come after ([`WorkerState::view_in_two`]).
     WithoutConflicts,
     Full,
 }
@@ -86,7 +86,9 @@ impl WorkerState {
 
     /// The shards with the enabled ones' files named by canonical path (the set itself when nothing
     /// was renamed), the diagnostics of files of one shard that became one, and the reconciliation.
-    fn reconciled_shards(&self) -> (Cow<'_, ShardSet>, Vec<Diagnostic>, Rc<Reconciliation>) {
+    pub(super) fn reconciled_shards(
+        &self,
+    ) -> (Cow<'_, ShardSet>, Vec<Diagnostic>, Rc<Reconciliation>) {
         let rec = self.reconciliation();
         if rec.joins().is_empty() {
             return (Cow::Borrowed(&self.shards), Vec::new(), rec);
@@ -102,28 +104,38 @@ impl WorkerState {
         &self,
         with_paths: PathsPart,
     ) -> (Report, Vec<Diagnostic>, Option<PathsView>) {
-        let (set, mut diags, rec) = self.reconciled_shards();
+        let (set, diags, rec) = self.reconciled_shards();
+        self.merge_on(&set, diags, &rec, with_paths)
+    }
+
+    /// [`WorkerState::merge_reconciled`] on shards already reconciled (`diags`: their diagnostics).
+    pub(super) fn merge_on(
+        &self,
+        set: &ShardSet,
+        mut diags: Vec<Diagnostic>,
+        rec: &Reconciliation,
+        with_paths: PathsPart,
+    ) -> (Report, Vec<Diagnostic>, Option<PathsView>) {
         let (report, d) = set.merged_by(&self.policy);
         diags.extend(d);
         let paths = match with_paths {
             PathsPart::None => None,
-            part => Some(self.paths_of(&set, &rec, part == PathsPart::Full)),
+            part => Some(self.paths_of(set, rec, part == PathsPart::Full)),
         };
         (report, diags, paths)
     }
 
-    /// The Paths panel's view, conflicts included: sent after a view made without them.
-    pub fn paths_view(&self) -> PathsView {
-        let (set, _, rec) = self.reconciled_shards();
-        self.paths_of(&set, &rec, true)
-    }
-
     /// Whether looking for conflicts is worth a message of its own: several enabled inputs.
-    pub fn conflicts_take_a_while(&self) -> bool {
+    pub(super) fn conflicts_take_a_while(&self) -> bool {
         self.shards.shards().iter().filter(|s| s.enabled).count() > 1
     }
 
-    fn paths_of(&self, set: &ShardSet, rec: &Reconciliation, conflicts: bool) -> PathsView {
+    pub(super) fn paths_of(
+        &self,
+        set: &ShardSet,
+        rec: &Reconciliation,
+        conflicts: bool,
+    ) -> PathsView {
         let found = if conflicts {
             let renamed: Vec<(ShardId, &Report)> = set
                 .shards()
@@ -458,13 +470,15 @@ mod tests {
         assert_eq!(on[0].shard_names(), ["linux.info", "rev2.info"]);
     }
 
-    /// The worker's first view of several inputs leaves conflicts out (said so), and `paths_view`
+    /// The worker's first view of several inputs leaves conflicts out (said so), and the follow-up
     /// then gives exactly the full view's paths; with one input the first view is the full one.
     #[test]
     fn the_first_view_leaves_conflicts_to_the_follow_up() {
         let st = load(&["linux.info", "rev2.info"]);
         let full = st.view();
-        let first = st.view_first();
+        let mut first = None;
+        let follow_up = st.view_in_two(|v| first = Some(v));
+        let first = first.expect("the first view is sent");
         assert!(!first.paths.conflicts_checked);
         assert_eq!(first.paths.conflict_count, 0);
         assert_eq!(
@@ -472,11 +486,13 @@ mod tests {
             "no paths joined \u{b7} looking for conflicts\u{2026}"
         );
         assert_eq!((&first.files, first.summary), (&full.files, full.summary));
-        assert_eq!(st.paths_view(), full.paths);
+        assert_eq!(follow_up, Some(full.paths.clone()));
         assert!(full.paths.conflicts_checked);
         assert_eq!(full.paths.conflict_count, 1);
         let one = load(&["rev2.info"]);
-        assert_eq!(one.view_first(), one.view());
+        let mut alone = None;
+        assert_eq!(one.view_in_two(|v| alone = Some(v)), None);
+        assert_eq!(alone, Some(one.view()));
     }
 
     #[test]
