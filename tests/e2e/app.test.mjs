@@ -122,6 +122,13 @@ test('loads two LCOV shards and a Cobertura report, merges them, and reports a b
   );
   assert.deepEqual(parserRow, ['88.8%', '75.0%', '100.0%']); // 8/9 rounds down
 
+  // Parsing ran in two workers (the state worker and its parse helper, which took half the bytes);
+  // the inputs still joined in drop order.
+  assert.deepEqual(
+    page.workers().map((w) => new URL(w.url()).pathname),
+    ['/worker-loader.js', '/worker-loader.js'],
+  );
+
   // The inputs that loaded, with their detected format; the one that did not, with its error.
   const shards = await page.$$eval('[data-testid=shard-row]', (rows) =>
     rows.map((r) => [r.dataset.name, r.dataset.format]),

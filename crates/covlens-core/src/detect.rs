@@ -1,7 +1,9 @@
 //! Format detection from content (never from file names): a sniff of the first bytes of an input.
 
 /// The input formats covlens knows.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Format {
     Lcov,
     Cobertura,

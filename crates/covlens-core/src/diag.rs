@@ -9,7 +9,9 @@ use std::fmt;
 use crate::detect::Format;
 
 /// A position in an input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Position {
     /// 1-based line and, where known, 1-based column.
     LineCol { line: u64, column: Option<u64> },
@@ -31,7 +33,9 @@ impl fmt::Display for Position {
 }
 
 /// How serious a diagnostic is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum Severity {
     /// Something was noted but nothing was lost (a summary record that disagreed with the data).
     Note,
@@ -49,7 +53,7 @@ impl fmt::Display for Severity {
 }
 
 /// A problem found while reading or merging input that did not stop the rest from loading.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     pub position: Option<Position>,
@@ -84,7 +88,7 @@ impl Diagnostic {
 }
 
 /// Input that cannot be read as the format it claims (or as any format).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ParseError {
     pub format: Option<Format>,
     pub position: Option<Position>,

@@ -20,6 +20,7 @@ pub mod sourcemap;
 pub mod summary;
 pub mod summary_json;
 pub mod totals;
+pub mod wire;
 pub mod zip;
 
 pub use detect::{detect, Format};

@@ -10,7 +10,7 @@ use crate::merge::ReportBuilder;
 use crate::model::Report;
 
 /// One parsed input, its records merged into one report.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Loaded {
     pub format: Format,
     pub report: Report,

@@ -12,7 +12,9 @@ use std::fmt;
 use std::num::NonZeroU32;
 
 /// A 1-based source line number.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct Line(NonZeroU32);
 
 impl Line {
@@ -47,7 +49,9 @@ impl fmt::Display for Line {
 }
 
 /// How a format measures one dimension of coverage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Measure {
     /// The input says nothing about this dimension.
     Absent,
@@ -71,7 +75,7 @@ impl Measure {
 }
 
 /// What a report carries, dimension by dimension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Fidelity {
     pub lines: Measure,
     pub branches: Measure,
@@ -82,7 +86,7 @@ pub struct Fidelity {
 }
 
 /// Where a branch's identity comes from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum BranchIdentity {
     /// Ids from the producing tool (block, branch): merging matches like with like.
     Native,
@@ -118,14 +122,16 @@ impl Fidelity {
 }
 
 /// Hits of one line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LineHit {
     pub line: Line,
     pub hits: u64,
 }
 
 /// The second half of a branch's identity: a number, or (lcov 2.x) an expression string.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum BranchName {
     Index(u32),
     Expr(Box<str>),
@@ -148,7 +154,9 @@ pub mod branch_flags {
 }
 
 /// The identity of a branch within its line; it survives merging.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct BranchId {
     pub block: u32,
     pub branch: BranchName,
@@ -157,7 +165,7 @@ pub struct BranchId {
 }
 
 /// One branch outcome.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Branch {
     pub line: Line,
     pub id: BranchId,
@@ -173,7 +181,7 @@ impl Branch {
 }
 
 /// A function (or method), identified within its file by name.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Function {
     pub name: String,
     pub start: Line,
@@ -182,7 +190,7 @@ pub struct Function {
 }
 
 /// One MC/DC condition outcome (lcov 2.x `MCDC` record).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct McdcCondition {
     pub line: Line,
     pub group_size: u32,
@@ -208,7 +216,7 @@ impl McdcCondition {
 
 /// One Go coverage block (a coverprofile record): a run of `statements` statements between two
 /// 1-based (line, byte column) positions, executed `hits` times (`set` mode: 0 or 1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatementBlock {
     pub start: Line,
     pub start_col: u32,
@@ -227,7 +235,7 @@ impl StatementBlock {
 }
 
 /// Coverage of one source file.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileCoverage {
     /// Coverable lines, sorted by line, each once.
     pub lines: Vec<LineHit>,
@@ -301,7 +309,7 @@ impl FileCoverage {
 
 /// A coverage report: files by path. The path is the one the input named (normalisation and
 /// reconciliation across inputs happen above this type).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     pub files: BTreeMap<String, FileCoverage>,
     pub fidelity: Fidelity,
@@ -328,7 +336,7 @@ impl Report {
 
 /// One file's coverage as a parser emits it; `coverage` may be unsorted and hold repeated keys until
 /// [`crate::merge::normalize`] runs (the report builder does that).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileRecord {
     pub path: String,
     pub coverage: FileCoverage,

@@ -45,6 +45,8 @@ pub fn App() -> impl IntoView {
     let paths = RwSignal::new(crate::paths_view::PathsView::default());
     // The merged report's file rows, set just after the rest of each view (see Response::View).
     let files = RwSignal::new(Vec::<FileRow>::new());
+    // The rows of the view being received (Response::Rows), until its last piece.
+    let incoming = std::rc::Rc::new(std::cell::RefCell::new(Vec::<FileRow>::new()));
     // Requests sent and not yet answered with a view; the page is busy while this is above zero.
     let pending = RwSignal::new(0u32);
     let failure = RwSignal::new(None::<String>);
@@ -62,13 +64,18 @@ pub fn App() -> impl IntoView {
             Response::Progress(p) => progress.set(Some(p)),
             // Applied in a task of its own: decoding the message and redrawing for it then never
             // add up to one long main-thread task (a report of thousands of files).
-            // The file rows (the tree, the treemap) follow in a third task: with thousands of files
-            // each part then stays well under 100 ms.
-            Response::View(mut v) => set_timeout(
-                move || {
-                    let rows = std::mem::take(&mut v.files);
-                    paths.set(v.paths.clone());
-                    view.set(v);
+            // The Paths panel follows in a task of its own.
+            Response::View(mut v) => {
+                let p = std::mem::take(&mut v.paths);
+                set_timeout(move || view.set(v), std::time::Duration::ZERO);
+                set_timeout(move || paths.set(p), std::time::Duration::ZERO);
+            }
+            // The file rows (the tree, the treemap) come after the view in pieces, each decoded in a
+            // task of its own, and are applied together in a task after the last.
+            Response::Rows { rows, last } => {
+                incoming.borrow_mut().extend(rows);
+                if last {
+                    let rows = std::mem::take(&mut *incoming.borrow_mut());
                     set_timeout(
                         move || {
                             // Unchanged rows (a rename, a policy that moves no count) redraw nothing.
@@ -82,9 +89,8 @@ pub fn App() -> impl IntoView {
                         },
                         std::time::Duration::ZERO,
                     );
-                },
-                std::time::Duration::ZERO,
-            ),
+                }
+            }
             // After the view it completes (also applied in a task of its own, so in order).
             Response::Paths(p) => set_timeout(move || paths.set(p), std::time::Duration::ZERO),
             // An export (crate::export): saved as a download.

@@ -8,6 +8,7 @@
 //! a `[[bin]]` of this crate and links only what it reaches.
 
 pub mod app;
+pub mod batch;
 pub mod bridge;
 pub mod explore;
 pub mod export;

@@ -56,7 +56,15 @@ pub enum Response {
     /// The worker is listening; messages posted before this may be lost, so the page waits for it.
     Ready,
     Progress(Progress),
+    /// A view, sent without its file rows ([`View::files`] empty): they follow in
+    /// [`Response::Rows`] messages, so that the page decodes a large report in short tasks.
     View(View),
+    /// The next rows of the view just sent (in order); `last` on the final one (sent even when the
+    /// view has no files).
+    Rows {
+        rows: Vec<FileRow>,
+        last: bool,
+    },
     /// The paths and conflicts of the view just sent (conflicts included), which was sent without
     /// them when looking for them takes a while (see [`crate::paths_view::PathsView::conflicts_checked`]).
     Paths(crate::paths_view::PathsView),
@@ -113,11 +121,49 @@ impl From<covlens_core::Totals> for Summary {
     }
 }
 
-/// One file of the merged report.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// One file of the merged report. On the wire a bare array `[path, lines found, lines hit, branches
+/// found, branches hit, functions found, functions hit]`: a view carries one per file (thousands), and
+/// the page decodes them on its own thread.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct FileRow {
     pub path: String,
     pub totals: Summary,
+}
+
+impl Serialize for FileRow {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let t = &self.totals;
+        let mut tuple = s.serialize_tuple(7)?;
+        tuple.serialize_element(&self.path)?;
+        for n in [
+            t.lines.found,
+            t.lines.hit,
+            t.branches.found,
+            t.branches.hit,
+            t.functions.found,
+            t.functions.hit,
+        ] {
+            tuple.serialize_element(&n)?;
+        }
+        tuple.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for FileRow {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<FileRow, D::Error> {
+        let (path, lf, lh, bf, bh, ff, fh) =
+            <(String, u64, u64, u64, u64, u64, u64)>::deserialize(d)?;
+        let count = |found, hit| Count { hit, found };
+        Ok(FileRow {
+            path,
+            totals: Summary {
+                lines: count(lf, lh),
+                branches: count(bf, bh),
+                functions: count(ff, fh),
+            },
+        })
+    }
 }
 
 /// One loaded input.
@@ -163,6 +209,30 @@ pub struct LoadError {
     pub bytes: u64,
     /// [`covlens_core::ParseError::render`] with the input's name.
     pub message: String,
+}
+
+/// File rows per [`Response::Rows`] message: about 20 ms of decoding on the page each.
+pub const ROWS_PER_MESSAGE: usize = 2000;
+
+/// The messages that carry `view`: the view without its rows, then the rows in pieces of
+/// [`ROWS_PER_MESSAGE`] (at least one piece, the last marked).
+pub fn view_messages(mut view: View) -> Vec<Response> {
+    let rows = std::mem::take(&mut view.files);
+    let mut out = vec![Response::View(view)];
+    let mut pieces = rows.chunks(ROWS_PER_MESSAGE).peekable();
+    if pieces.peek().is_none() {
+        out.push(Response::Rows {
+            rows: Vec::new(),
+            last: true,
+        });
+    }
+    while let Some(piece) = pieces.next() {
+        out.push(Response::Rows {
+            rows: piece.to_vec(),
+            last: pieces.peek().is_none(),
+        });
+    }
+    out
 }
 
 /// Everything the page shows about the loaded inputs and their merge.
@@ -233,5 +303,61 @@ mod tests {
         assert!(Request::decode("{")
             .unwrap_err()
             .starts_with("malformed request"));
+    }
+
+    #[test]
+    fn a_view_goes_out_without_its_rows_then_the_rows_in_order_in_pieces() {
+        let row = |i: usize| FileRow {
+            path: format!("f{i}"),
+            totals: Summary::default(),
+        };
+        let view = View {
+            files: (0..ROWS_PER_MESSAGE * 2 + 1).map(row).collect(),
+            source_files: 7,
+            ..View::default()
+        };
+        let messages = view_messages(view.clone());
+        assert_eq!(messages.len(), 4);
+        let Response::View(first) = &messages[0] else {
+            panic!("the view comes first")
+        };
+        assert!(first.files.is_empty());
+        assert_eq!(first.source_files, 7);
+        let mut rows = Vec::new();
+        let mut lasts = Vec::new();
+        for m in &messages[1..] {
+            let Response::Rows { rows: r, last } = m else {
+                panic!("rows follow")
+            };
+            rows.extend(r.iter().cloned());
+            lasts.push(*last);
+        }
+        assert_eq!(rows, view.files);
+        assert_eq!(lasts, [false, false, true]);
+        // No files: still one last piece, so the page knows the view is complete.
+        let empty = view_messages(View::default());
+        assert_eq!(
+            empty[1],
+            Response::Rows {
+                rows: Vec::new(),
+                last: true
+            }
+        );
+    }
+
+    #[test]
+    fn a_file_row_is_a_bare_array_on_the_wire() {
+        let row = FileRow {
+            path: "src/a \"b\".rs".into(),
+            totals: Summary {
+                lines: Count { hit: 3, found: 4 },
+                branches: Count { hit: 1, found: 2 },
+                functions: Count { hit: 0, found: 5 },
+            },
+        };
+        let text = serde_json::to_string(&row).unwrap();
+        assert_eq!(text, r#"["src/a \"b\".rs",4,3,2,1,5,0]"#);
+        assert_eq!(serde_json::from_str::<FileRow>(&text).unwrap(), row);
+        assert!(serde_json::from_str::<FileRow>(r#"["a",1,2]"#).is_err());
     }
 }

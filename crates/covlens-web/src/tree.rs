@@ -238,12 +238,13 @@ impl Tree {
         let mut trie = Trie::default();
         for r in rows {
             let mut t = &mut trie;
-            let segments: Vec<&str> = r.path.split(['/', '\\']).collect();
-            let (_, dirs) = segments
-                .split_last()
-                .expect("split yields at least one part");
-            for d in dirs {
-                t = t.dirs.entry((*d).to_string()).or_default();
+            let dirs = crate::view::split_path(&r.path).0;
+            // Each folder once per file: looked up by `&str`, allocated only when new.
+            for d in dirs.split_terminator(['/', '\\']) {
+                if !t.dirs.contains_key(d) {
+                    t.dirs.insert(d.to_string(), Trie::default());
+                }
+                t = t.dirs.get_mut(d).expect("inserted above");
             }
             t.files.push(r.clone());
         }

@@ -1,18 +1,24 @@
-//! The worker's event loop: reads posted `File`s in chunks (FileReaderSync), parses and merges them
-//! with [`WorkerState`], and posts progress and the resulting view back to the page.
+//! The worker's event loop: reads posted `File`s in chunks (FileReaderSync), parses them with its
+//! parse helper (a second worker, see [`helper`]) in drop order ([`crate::batch`]), merges them with
+//! [`WorkerState`], and posts progress and the resulting view back to the page.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{self, BufReader, Read};
 use std::rc::Rc;
 
+use covlens_core::{Loaded, ParseError};
 use js_sys::{Array, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageEvent};
+use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent};
 
+use crate::batch::{Batch, Outcome, Owner};
 use crate::bridge::js_error_text;
 use crate::protocol::{Progress, Request, Response};
-use crate::worker_state::{ProgressRead, WorkerState};
+use crate::worker_state::{parse_if_plain, ProgressRead, WorkerState};
+
+mod helper;
 
 /// Bytes read from a file per step; progress is reported after each.
 pub const CHUNK: usize = 1 << 20;
@@ -69,15 +75,64 @@ fn post(scope: &DedicatedWorkerGlobalScope, response: &Response) {
     }
 }
 
-fn handle(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState, data: &JsValue) {
+/// A batch of dropped inputs being loaded: the state worker and the helper take turns (see
+/// [`crate::batch`]); requests that come meanwhile wait in [`Main::queued`].
+struct Job {
+    /// Tells this batch's helper answers from those of an earlier one.
+    generation: u32,
+    batch: Batch<Result<Loaded, ParseError>>,
+    files: Vec<File>,
+    names: Vec<String>,
+    /// A folder's files (see [`WorkerState::begin_folder`]).
+    folder: bool,
+    /// The input the next local step parses, taken before the helper was fed so that the state worker
+    /// starts with the first input.
+    next_local: Option<usize>,
+}
+
+/// Everything the worker's event handlers share.
+struct Main {
+    scope: DedicatedWorkerGlobalScope,
+    state: WorkerState,
+    job: Option<Job>,
+    /// Page requests that came during a batch, handled in order after it.
+    queued: VecDeque<JsValue>,
+    helper: helper::Helper,
+    /// Posting to it schedules a local step (a task of its own, so that helper answers come between).
+    tick: web_sys::MessagePort,
+    generation: u32,
+}
+
+type Shared = Rc<RefCell<Main>>;
+
+fn handle(main: &Shared, data: &JsValue) {
+    let batch = handle_now(&mut main.borrow_mut(), data);
+    if let Some((files, names, folder)) = batch {
+        start_job(main, &files, names, folder);
+    }
+}
+
+/// Handles a page request, or queues it during a batch; gives back the batch a load request starts.
+fn handle_now(m: &mut Main, data: &JsValue) -> Option<(JsValue, Vec<String>, bool)> {
+    if m.job.is_some() {
+        m.queued.push_back(data.clone());
+        return None;
+    }
     let get = |k: &str| Reflect::get(data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
     let request = match get("request").as_string().map(|t| Request::decode(&t)) {
         Some(Ok(r)) => r,
-        Some(Err(e)) => return web_sys::console::error_1(&e.into()),
-        None => return web_sys::console::error_1(&"a request without text".into()),
+        Some(Err(e)) => {
+            web_sys::console::error_1(&e.into());
+            return None;
+        }
+        None => {
+            web_sys::console::error_1(&"a request without text".into());
+            return None;
+        }
     };
+    let (scope, state) = (&m.scope, &mut m.state);
     match request {
-        Request::Load { names } => load_posted(scope, state, &get("files"), &names, Posted::Inputs),
+        Request::Load { names } => return Some((get("files"), names, false)),
         Request::Remove { shard } => {
             state.remove(shard);
         }
@@ -91,20 +146,23 @@ fn handle(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState, data: &Js
         Request::SetPolicy(policy) => state.set_policy(&policy),
         Request::SetPaths(rules) => state.set_path_rules(rules),
         // The source view's detail: its own answer, not a new view.
-        Request::File { path } => return post(scope, &Response::File(state.file_detail(&path))),
+        Request::File { path } => {
+            post(scope, &Response::File(state.file_detail(&path)));
+            return None;
+        }
         Request::SetIncludeLibraries { include } => {
             state.set_include_libraries(include);
         }
         // The mapping inspector's answer: its own message, not a new view.
-        Request::Mapping(q) => return post(scope, &Response::Mapping(state.mapping(&q))),
+        Request::Mapping(q) => {
+            post(scope, &Response::Mapping(state.mapping(&q)));
+            return None;
+        }
         Request::LoadFolder { folder, names } => {
             state.begin_folder(&folder);
-            load_posted(scope, state, &get("files"), &names, Posted::Inputs);
-            state.end_folder();
+            return Some((get("files"), names, true));
         }
-        Request::LoadSources { names } => {
-            load_posted(scope, state, &get("files"), &names, Posted::Sources)
-        }
+        Request::LoadSources { names } => load_sources(scope, state, &get("files"), &names),
         Request::LoadFailed { name, message } => {
             state.add(
                 &name,
@@ -114,37 +172,261 @@ fn handle(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState, data: &Js
         }
         // The export: its own answer, not a new view.
         Request::Export { format, timestamp } => {
-            return post(scope, &Response::Export(state.export(format, timestamp)))
+            post(scope, &Response::Export(state.export(format, timestamp)));
+            return None;
         }
     }
-    if let Some(paths) = state.view_in_two(|v| post(scope, &Response::View(v))) {
+    post_view(scope, state);
+    None
+}
+
+/// Posts the view, then (when they took a while) its paths and conflicts.
+fn post_view(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState) {
+    let send = |v| {
+        for message in crate::protocol::view_messages(v) {
+            post(scope, &message);
+        }
+    };
+    if let Some(paths) = state.view_in_two(send) {
         post(scope, &Response::Paths(paths));
     }
 }
 
-/// What the files of a folder or source-folder request are.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Posted {
-    /// Reports (and source files among them), as dropped files are.
-    Inputs,
-    /// Source text only.
-    Sources,
+/// The `File`s posted with a request.
+fn posted_files(files: &JsValue) -> Vec<File> {
+    files
+        .clone()
+        .dyn_into::<Array>()
+        .map(|a| a.iter().filter_map(|f| f.dyn_into::<File>().ok()).collect())
+        .unwrap_or_default()
 }
 
-/// Reads the `File`s posted with a request (`files`, named by `names`) with progress, as inputs or as
-/// source text.
-fn load_posted(
+/// Starts loading a batch of inputs: the first is the state worker's, the next go to the helper.
+fn start_job(main: &Shared, files: &JsValue, names: Vec<String>, folder: bool) {
+    let files = posted_files(files);
+    let mut m = main.borrow_mut();
+    m.generation += 1;
+    let mut batch = Batch::new(files.iter().map(|f| f.size() as u64).collect());
+    let next_local = batch.take(Owner::Local);
+    m.job = Some(Job {
+        generation: m.generation,
+        batch,
+        files,
+        names,
+        folder,
+        next_local,
+    });
+    post_progress(&m);
+    feed_helper(&mut m);
+    let _ = m.tick.post_message(&JsValue::NULL);
+}
+
+/// The page's progress between inputs: inputs joined, bytes parsed by either worker.
+fn post_progress(m: &Main) {
+    let Some(job) = &m.job else { return };
+    let progress = Progress {
+        files_done: job.batch.joined() as u32,
+        files_total: job.batch.len() as u32,
+        bytes_done: job.batch.bytes_done(),
+        bytes_total: job.files.iter().map(|f| f.size() as u64).sum(),
+        current: String::new(),
+    };
+    post(&m.scope, &Response::Progress(progress));
+}
+
+/// Gives the idle helper its half of the waiting inputs (see [`Batch::split`]).
+fn feed_helper(m: &mut Main) {
+    let Main {
+        helper, job, tick, ..
+    } = m;
+    let Some(job) = job else { return };
+    if !helper.is_ready() || job.batch.held_by(Owner::Helper) > 0 {
+        return;
+    }
+    for i in job.batch.split(Owner::Helper) {
+        let file = &job.files[i];
+        let name = job.names.get(i).cloned().unwrap_or_else(|| file.name());
+        if !helper.parse(job.generation, i, &name, file) {
+            job.batch.give_back(Owner::Helper);
+            let _ = tick.post_message(&JsValue::NULL);
+            return;
+        }
+    }
+}
+
+/// One local step: parses the next input nobody holds (straight into the shards when it is its
+/// turn), lets the inputs whose turn has come join, and schedules the next step.
+fn local_step(main: &Shared) {
+    let mut guard = main.borrow_mut();
+    let m = &mut *guard;
+    let Some(job) = m.job.as_mut() else { return };
+    let Some(i) = job
+        .next_local
+        .take()
+        .or_else(|| job.batch.take(Owner::Local))
+    else {
+        // Everything left is with the helper; its answers finish the batch.
+        return;
+    };
+    let name = job
+        .names
+        .get(i)
+        .cloned()
+        .unwrap_or_else(|| job.files[i].name());
+    let file = job.files[i].clone();
+    let size = job.batch.size(i);
+    let in_turn = job.batch.is_turn_of(i);
+    let mut progress = Progress {
+        files_done: job.batch.joined() as u32,
+        files_total: job.batch.len() as u32,
+        bytes_done: job.batch.bytes_done(),
+        bytes_total: job.files.iter().map(|f| f.size() as u64).sum(),
+        current: name.clone(),
+    };
+    let (scope, state) = (&m.scope, &mut m.state);
+    post(scope, &Response::Progress(progress.clone()));
+    let base = progress.bytes_done;
+    let on_read = move |read: u64| {
+        progress.bytes_done = base + read;
+        post(scope, &Response::Progress(progress.clone()));
+    };
+    let outcome = match BlobRead::new(file) {
+        Ok(blob) => {
+            let reader = BufReader::with_capacity(CHUNK, ProgressRead::new(blob, on_read));
+            if in_turn {
+                state.load_stream(&name, size, reader);
+                Outcome::Joined
+            } else {
+                match parse_if_plain(&name, reader, state.options()) {
+                    Some(result) => Outcome::Parsed(result),
+                    None => Outcome::InOrder,
+                }
+            }
+        }
+        Err(e) => Outcome::Parsed(Err(ParseError::new(
+            None,
+            None,
+            format!("cannot read the file ({e})"),
+        ))),
+    };
+    if let Some(job) = m.job.as_mut() {
+        job.batch.finish(i, outcome);
+    }
+    after_step(m);
+}
+
+/// Lets the inputs whose turn has come join, feeds the helper, and finishes the batch when every
+/// input has joined; otherwise schedules a local step while inputs wait.
+fn after_step(m: &mut Main) {
+    let Some(mut job) = m.job.take() else { return };
+    while let Some((i, outcome)) = job.batch.next_ready() {
+        let name = job
+            .names
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| job.files[i].name());
+        let size = job.batch.size(i);
+        match outcome {
+            Outcome::Parsed(result) => m.state.add(&name, size, result),
+            Outcome::InOrder => match BlobRead::new(job.files[i].clone()) {
+                Ok(blob) => m
+                    .state
+                    .load_stream(&name, size, BufReader::with_capacity(CHUNK, blob)),
+                Err(e) => m.state.add(
+                    &name,
+                    size,
+                    Err(ParseError::new(
+                        None,
+                        None,
+                        format!("cannot read the file ({e})"),
+                    )),
+                ),
+            },
+            Outcome::Joined => {}
+        }
+    }
+    let complete = job.batch.is_complete();
+    let waiting = job.batch.has_waiting();
+    let folder = job.folder;
+    m.job = Some(job);
+    if !complete {
+        feed_helper(m);
+        post_progress(m);
+        if waiting {
+            let _ = m.tick.post_message(&JsValue::NULL);
+        }
+        return;
+    }
+    post_progress(m);
+    m.job = None;
+    if folder {
+        m.state.end_folder();
+    }
+    post_view(&m.scope, &mut m.state);
+}
+
+/// Handles the requests that came during a batch, until one starts another batch.
+fn handle_queued(main: &Shared) {
+    loop {
+        let next = {
+            let mut m = main.borrow_mut();
+            if m.job.is_some() {
+                return;
+            }
+            m.queued.pop_front()
+        };
+        match next {
+            Some(data) => handle(main, &data),
+            None => return,
+        }
+    }
+}
+
+/// An answer of the helper: input `index` of batch `generation`, parsed (`Some`) or left to the
+/// state worker (`None`).
+fn helper_answer(
+    main: &Shared,
+    generation: u32,
+    index: usize,
+    parsed: Option<Result<Loaded, ParseError>>,
+) {
+    {
+        let mut m = main.borrow_mut();
+        let m = &mut *m;
+        let Some(job) = m.job.as_mut().filter(|j| j.generation == generation) else {
+            return;
+        };
+        let outcome = match parsed {
+            Some(result) => Outcome::Parsed(result),
+            None => Outcome::InOrder,
+        };
+        job.batch.finish(index, outcome);
+        after_step(m);
+    }
+    handle_queued(main);
+}
+
+/// The helper stopped: what it held goes back to the state worker.
+fn helper_failed(main: &Shared, why: &str) {
+    let mut m = main.borrow_mut();
+    let why = format!("covlens: the parse helper stopped ({why}); parsing goes on in one worker");
+    web_sys::console::warn_1(&why.into());
+    m.helper.stop();
+    if let Some(job) = m.job.as_mut() {
+        if job.batch.give_back(Owner::Helper) > 0 {
+            let _ = m.tick.post_message(&JsValue::NULL);
+        }
+    }
+}
+
+/// Reads the source files posted with a request (`files`, named by `names`) with progress.
+fn load_sources(
     scope: &DedicatedWorkerGlobalScope,
     state: &mut WorkerState,
     files: &JsValue,
     names: &[String],
-    what: Posted,
 ) {
-    let files: Vec<File> = files
-        .clone()
-        .dyn_into::<Array>()
-        .map(|a| a.iter().filter_map(|f| f.dyn_into::<File>().ok()).collect())
-        .unwrap_or_default();
+    let files = posted_files(files);
     let mut progress = Progress {
         files_done: 0,
         files_total: files.len() as u32,
@@ -157,36 +439,12 @@ fn load_posted(
         let size = file.size() as u64;
         progress.current = name.clone();
         post(scope, &Response::Progress(progress.clone()));
-        let read = BlobRead::new(file).map(|blob| {
-            let base = progress.clone();
-            let counted = ProgressRead::new(blob, move |read| {
-                let p = Progress {
-                    bytes_done: base.bytes_done + read,
-                    ..base.clone()
-                };
-                post(scope, &Response::Progress(p));
-            });
-            BufReader::with_capacity(CHUNK, counted)
-        });
-        match (read, what) {
-            (Ok(reader), Posted::Inputs) => state.load_stream(&name, size, reader),
-            (Ok(mut reader), Posted::Sources) => {
-                let mut bytes = Vec::new();
-                // A file that cannot be read, or is not text, is left out of the sources.
-                if reader.read_to_end(&mut bytes).is_ok() {
-                    state.add_source(&name, &bytes);
-                }
+        let mut bytes = Vec::new();
+        // A file that cannot be read, or is not text, is left out of the sources.
+        if let Ok(mut blob) = BlobRead::new(file) {
+            if blob.read_to_end(&mut bytes).is_ok() {
+                state.add_source(&name, &bytes);
             }
-            (Err(e), Posted::Inputs) => state.add(
-                &name,
-                size,
-                Err(covlens_core::ParseError::new(
-                    None,
-                    None,
-                    format!("cannot read the file ({e})"),
-                )),
-            ),
-            (Err(_), Posted::Sources) => {}
         }
         progress.files_done += 1;
         progress.bytes_done += size;
@@ -194,13 +452,58 @@ fn load_posted(
     post(scope, &Response::Progress(progress));
 }
 
-/// The worker's entry point: listens, then says it is ready.
+/// The worker's entry point: serves as the parse helper when started under [`helper::NAME`];
+/// otherwise starts the helper, listens, and says it is ready.
 pub fn run() {
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
-    let state = Rc::new(RefCell::new(WorkerState::new()));
-    let scope2 = scope.clone();
+    if scope.name() == helper::NAME {
+        return helper::serve(scope);
+    }
+    let channel = match MessageChannel::new() {
+        Ok(c) => c,
+        Err(e) => return web_sys::console::error_1(&e),
+    };
+    let main: Shared = Rc::new(RefCell::new(Main {
+        scope: scope.clone(),
+        state: WorkerState::new(),
+        job: None,
+        queued: VecDeque::new(),
+        helper: helper::Helper::none(),
+        tick: channel.port2(),
+        generation: 0,
+    }));
+    let weak = Rc::downgrade(&main);
+    let helper = helper::Helper::start({
+        let weak = weak.clone();
+        move |answer| {
+            let Some(main) = weak.upgrade() else { return };
+            match answer {
+                helper::Answer::Ready => {
+                    let mut m = main.borrow_mut();
+                    m.helper.set_ready();
+                    feed_helper(&mut m);
+                }
+                helper::Answer::Parsed {
+                    generation,
+                    index,
+                    parsed,
+                } => helper_answer(&main, generation, index, parsed),
+                helper::Answer::Failed(why) => helper_failed(&main, &why),
+            }
+        }
+    });
+    main.borrow_mut().helper = helper;
+    let tick_main = main.clone();
+    let on_tick = Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| {
+        local_step(&tick_main);
+        handle_queued(&tick_main);
+    });
+    channel
+        .port1()
+        .set_onmessage(Some(on_tick.as_ref().unchecked_ref()));
+    on_tick.forget();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-        handle(&scope2, &mut state.borrow_mut(), &ev.data());
+        handle(&main, &ev.data());
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();

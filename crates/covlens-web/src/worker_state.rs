@@ -115,6 +115,30 @@ pub fn parse_stream<R: BufRead>(
     }
 }
 
+/// True when an input with this name and first bytes is a plain report, which parses the same
+/// whatever else is loaded: not a zip, and not a V8 dump, source map, source file or Istanbul report
+/// (which may carry its source map), which need the dropped sources and maps.
+fn is_plain(name: &str, head: &[u8]) -> bool {
+    !covlens_core::zip::is_zip(head)
+        && !crate::source::wants_whole_input(name, head)
+        && !remap::wants_whole_input(name, head)
+}
+
+/// Parses `input` as [`WorkerState::load_stream`] would when it is a plain report (see [`is_plain`]):
+/// what the parse helper may do on its own. `None` when the state worker must load it itself.
+pub fn parse_if_plain<R: BufRead>(
+    name: &str,
+    mut input: R,
+    options: &ParseOptions,
+) -> Option<Result<Loaded, ParseError>> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    if let Err(e) = (&mut input).take(SNIFF_LEN as u64).read_to_end(&mut head) {
+        let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
+        return Some(Err(e));
+    }
+    is_plain(name, &head).then(|| parse_stream(Cursor::new(head).chain(input), options))
+}
+
 impl WorkerState {
     pub fn new() -> WorkerState {
         WorkerState {
@@ -187,7 +211,7 @@ impl WorkerState {
             }
             return self.load_archive(name, &head);
         }
-        if crate::source::wants_whole_input(name, &head) || remap::wants_whole_input(name, &head) {
+        if !is_plain(name, &head) {
             if let Err(e) = input.read_to_end(&mut head) {
                 let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
                 return self.add(name, bytes, Err(e));
@@ -599,6 +623,40 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// What the parse helper does (parse_if_plain, then the wire bytes, then `add`) gives the same view
+    /// as the state worker loading the same inputs itself; inputs that need the state are declined.
+    #[test]
+    fn inputs_parsed_by_the_helper_give_the_view_the_state_worker_gives() {
+        let names = [
+            "unit.info",
+            "integration.info",
+            "net-gcovr.xml",
+            "truncated-cobertura.xml",
+            "app-jacoco.xml",
+        ];
+        let mut local = WorkerState::new();
+        let mut helped = WorkerState::new();
+        for name in names {
+            let bytes = fixture(name);
+            local.load_stream(name, bytes.len() as u64, &bytes[..]);
+            let parsed = parse_if_plain(name, &bytes[..], helped.options())
+                .unwrap_or_else(|| panic!("{name} is a plain report"));
+            let back = covlens_core::wire::decode(&covlens_core::wire::encode(&parsed)).unwrap();
+            helped.add(name, bytes.len() as u64, back);
+        }
+        let (a, b) = (local.view(), helped.view());
+        assert_eq!(a, b);
+        assert_eq!(a.shards.len(), 4, "the truncated Cobertura is a load error");
+        assert_eq!(a.errors.len(), 1);
+        assert!(a.errors[0].message.contains("truncated-cobertura.xml"));
+        // A zip, a V8 dump and a source file are the state worker's to load.
+        let zip = zip_fixture("artifact.zip");
+        assert!(parse_if_plain("artifact.zip", &zip[..], helped.options()).is_none());
+        let v8 = br#"{"result":[{"scriptId":"1","url":"file:///a.js","functions":[]}]}"#;
+        assert!(parse_if_plain("coverage-1.json", &v8[..], helped.options()).is_none());
+        assert!(parse_if_plain("main.c", &b"int main() {}\n"[..], helped.options()).is_none());
     }
 
     /// The browser test's inputs, loaded the way the worker loads them (streamed in small chunks), give

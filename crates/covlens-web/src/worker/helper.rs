@@ -1,0 +1,192 @@
+//! The parse helper: a second worker running the same wasm, which parses plain reports next to the
+//! state worker and posts each back as [`covlens_core::wire`] bytes; and the state worker's handle on it.
+//!
+//! Messages, state worker → helper: `{generation, index, name, file}`; helper → state worker:
+//! `{ready: true}` once, then `{generation, index, bytes}` (a transferred `Uint8Array`) or
+//! `{generation, index, declined: true}` for an input only the state worker can load.
+
+use std::io::BufReader;
+use std::rc::Rc;
+
+use covlens_core::{wire, Loaded, ParseError, ParseOptions};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, File, MessageEvent, Worker, WorkerOptions};
+
+use super::{BlobRead, CHUNK};
+use crate::bridge::{js_error_text, WORKER_URL};
+use crate::worker_state::{parse_if_plain, DIAGNOSTICS_COLLECTED};
+
+/// The worker name the helper is started under; [`super::run`] serves as the helper under it.
+pub const NAME: &str = "covlens-parse";
+
+/// What the helper says.
+pub enum Answer {
+    /// It has loaded its wasm and takes inputs.
+    Ready,
+    /// Input `index` of batch `generation`: parsed, or `None` when the state worker must load it.
+    Parsed {
+        generation: u32,
+        index: usize,
+        parsed: Option<Result<Loaded, ParseError>>,
+    },
+    /// It stopped (its script did not load, or it failed); what it held must be parsed again.
+    Failed(String),
+}
+
+/// The state worker's handle on its helper.
+pub struct Helper {
+    worker: Option<Worker>,
+    ready: bool,
+}
+
+fn set(target: &Object, key: &str, value: &JsValue) {
+    // Setting a property of a fresh plain object cannot fail.
+    let _ = Reflect::set(target, &JsValue::from_str(key), value);
+}
+
+fn get(source: &JsValue, key: &str) -> JsValue {
+    Reflect::get(source, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+impl Helper {
+    /// No helper: the state worker parses everything itself.
+    pub fn none() -> Helper {
+        Helper {
+            worker: None,
+            ready: false,
+        }
+    }
+
+    /// Starts the helper when the machine has a second core; `on_answer` gets what it says.
+    pub fn start(on_answer: impl Fn(Answer) + 'static) -> Helper {
+        let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+        if scope.navigator().hardware_concurrency() < 2.0 {
+            return Helper::none();
+        }
+        let options = WorkerOptions::new();
+        options.set_name(NAME);
+        let worker = match Worker::new_with_options(WORKER_URL, &options) {
+            Ok(w) => w,
+            Err(e) => {
+                let why = js_error_text(&e);
+                web_sys::console::warn_1(
+                    &format!("covlens: no parse helper ({why}); parsing in one worker").into(),
+                );
+                return Helper::none();
+            }
+        };
+        let on_answer = Rc::new(on_answer);
+        let answer = on_answer.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let data = ev.data();
+            if get(&data, "ready").is_truthy() {
+                return answer(Answer::Ready);
+            }
+            let generation = get(&data, "generation").as_f64().unwrap_or(-1.0) as u32;
+            let index = get(&data, "index").as_f64().unwrap_or(-1.0) as usize;
+            let parsed = match get(&data, "bytes").dyn_into::<Uint8Array>() {
+                Ok(bytes) => match wire::decode(&bytes.to_vec()) {
+                    Ok(result) => Some(result),
+                    Err(why) => {
+                        // The state worker loads the input itself.
+                        web_sys::console::warn_1(&why.into());
+                        None
+                    }
+                },
+                Err(_) => None,
+            };
+            answer(Answer::Parsed {
+                generation,
+                index,
+                parsed,
+            });
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
+            ev.prevent_default();
+            on_answer(Answer::Failed(ev.message()));
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        Helper {
+            worker: Some(worker),
+            ready: false,
+        }
+    }
+
+    /// Records that the helper takes inputs now.
+    pub fn set_ready(&mut self) {
+        self.ready = self.worker.is_some();
+    }
+
+    /// Stops the helper for good (it failed).
+    pub fn stop(&mut self) {
+        if let Some(w) = self.worker.take() {
+            w.terminate();
+        }
+        self.ready = false;
+    }
+
+    /// True when inputs may be given to the helper.
+    pub fn is_ready(&self) -> bool {
+        self.ready && self.worker.is_some()
+    }
+
+    /// Gives the helper input `index` of batch `generation`; false when it cannot be reached.
+    pub fn parse(&self, generation: u32, index: usize, name: &str, file: &File) -> bool {
+        let Some(worker) = &self.worker else {
+            return false;
+        };
+        let message = Object::new();
+        set(&message, "generation", &JsValue::from(generation));
+        set(&message, "index", &JsValue::from(index as u32));
+        set(&message, "name", &JsValue::from_str(name));
+        set(&message, "file", file);
+        worker.post_message(&message).is_ok()
+    }
+}
+
+/// The helper's event loop: parses each input it gets and posts it back.
+pub fn serve(scope: DedicatedWorkerGlobalScope) {
+    let options = ParseOptions {
+        max_diagnostics: DIAGNOSTICS_COLLECTED,
+    };
+    let reply_scope = scope.clone();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+        let data = ev.data();
+        let reply = Object::new();
+        set(&reply, "generation", &get(&data, "generation"));
+        set(&reply, "index", &get(&data, "index"));
+        let name = get(&data, "name").as_string().unwrap_or_default();
+        let parsed = match get(&data, "file").dyn_into::<File>().map(BlobRead::new) {
+            Ok(Ok(blob)) => parse_if_plain(&name, BufReader::with_capacity(CHUNK, blob), &options),
+            // The state worker reads the file itself and says why it cannot.
+            _ => None,
+        };
+        let transfer = Array::new();
+        match parsed {
+            Some(result) => {
+                let encoded = wire::encode(&result);
+                drop(result);
+                let bytes = Uint8Array::new_with_length(encoded.len() as u32);
+                bytes.copy_from(&encoded);
+                transfer.push(&bytes.buffer());
+                set(&reply, "bytes", &bytes);
+            }
+            None => set(&reply, "declined", &JsValue::TRUE),
+        }
+        if let Err(e) = reply_scope.post_message_with_transfer(&reply, &transfer) {
+            web_sys::console::error_1(&e);
+        }
+    });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    let ready = Object::new();
+    set(&ready, "ready", &JsValue::TRUE);
+    if let Err(e) = scope.post_message(&ready) {
+        web_sys::console::error_1(&e);
+    }
+}
