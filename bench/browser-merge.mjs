@@ -312,7 +312,7 @@ const lines = [
   `## browser merge: drop to merged summary in Chromium vs covlens summary (${new Date().toISOString().slice(0, 10)}, ${os.hostname()}, ${os.cpus().length} cores; median of ${opts.runs} runs each, alternating)`,
   '',
   'Browser: from setting the files on the file input to the merged summary shown (fresh context per run, ' +
-    'parsing in the page\'s worker). Native: `covlens summary -q --json` on the same files (all cores). ' +
+    'parsing in the page\'s two workers). Native: `covlens summary -q --json` on the same files (all cores). ' +
     'Peak RSS: all Chromium processes together. Target: browser / native at most 3x.',
   '',
   '| shards | MB | native median (s) | browser median (s) | runs (native/browser) | browser / native | Chromium peak RSS (MiB) |',
