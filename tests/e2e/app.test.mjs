@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, startApp } from './harness.mjs';
+import { root, settled, startApp, summary } from './harness.mjs';
 
 const fixtures = path.join(root, 'tests/e2e/fixtures');
 const screenshots = path.join(root, 'tests/e2e/screenshots');
@@ -47,27 +47,6 @@ async function openPage(colorScheme = 'light', url = '/') {
   await page.goto(`${origin}${url}`);
   await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
   return { context, page, requests, problems };
-}
-
-/** Waits until the worker has answered every request (nothing loading) and `n` inputs are listed. */
-async function settled(page, inputs) {
-  await page.waitForFunction(
-    (n) =>
-      !document.querySelector('[data-testid=loading]') &&
-      document.querySelectorAll('[data-testid=shard-row], [data-testid=load-error]').length === n,
-    inputs,
-  );
-}
-
-async function summary(page) {
-  return page.$$eval('[data-testid^=summary-]', (cards) =>
-    Object.fromEntries(
-      cards.map((c) => [
-        c.dataset.testid.replace('summary-', ''),
-        [Number(c.dataset.hit), Number(c.dataset.found)],
-      ]),
-    ),
-  );
 }
 
 const rowPaths = (page) => page.$$eval('[data-testid=file-row]', (rows) => rows.map((r) => r.dataset.path));

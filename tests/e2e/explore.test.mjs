@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, startApp } from './harness.mjs';
+import { openPage as open, root, startApp, summary } from './harness.mjs';
 
 const fixtures = path.join(root, 'tests/e2e/fixtures');
 const screenshots = path.join(root, 'tests/e2e/screenshots');
@@ -23,20 +23,7 @@ after(async () => {
   server?.close();
 });
 
-async function openPage(url = '/', colorScheme = 'light') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme });
-  const problems = [];
-  const page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(e.message));
-  await page.goto(`${origin}${url}`);
-  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
-  return { context, page, problems };
-}
-
-const summary = (page) =>
-  page.$$eval('[data-testid^=summary-]', (cards) =>
-    Object.fromEntries(cards.map((c) => [c.dataset.testid.replace('summary-', ''), [Number(c.dataset.hit), Number(c.dataset.found)]])));
+const openPage = (url = '/', colorScheme = 'light') => open(browser, origin, url, { colorScheme });
 
 /** Waits for the summary to show `want` (the worker answers asynchronously). */
 async function summaryIs(page, want) {

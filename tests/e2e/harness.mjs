@@ -71,3 +71,39 @@ export async function startApp() {
   const browser = await launchChromium();
   return { server, origin, browser };
 }
+
+/**
+ * A new page at `origin` + `url` (once the page is up), in a context of its own, that records console
+ * errors and page errors in `problems` (tests assert it stays empty).
+ */
+export async function openPage(browser, origin, url = '/', { viewport = { width: 1280, height: 900 }, colorScheme = 'light' } = {}) {
+  const context = await browser.newContext({ viewport, colorScheme });
+  const problems = [];
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(`${origin}${url}`);
+  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
+  return { context, page, problems };
+}
+
+/** Waits until the worker has answered every request (nothing loading) and `n` inputs (shards and load errors) are listed. */
+export async function settled(page, n) {
+  await page.waitForFunction(
+    (n) =>
+      !document.querySelector('[data-testid=loading]') &&
+      document.querySelectorAll('[data-testid=shard-row], [data-testid=load-error]').length === n,
+    n,
+  );
+}
+
+/** The summary cards as `{ lines: [hit, found], branches: [...], functions: [...] }`. */
+export function summary(page) {
+  return page.$$eval('[data-testid^=summary-]', (cards) =>
+    Object.fromEntries(
+      cards.map((c) => [c.dataset.testid.replace('summary-', ''), [Number(c.dataset.hit), Number(c.dataset.found)]]),
+    ),
+  );
+}

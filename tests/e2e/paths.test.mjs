@@ -7,7 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, startApp } from './harness.mjs';
+import { openPage as open, root, startApp } from './harness.mjs';
 
 const screenshots = path.join(root, 'tests/e2e/screenshots');
 const fixtures = path.join(root, 'tests/fixtures/paths');
@@ -38,18 +38,7 @@ function lcovSummary(name) {
   return out;
 }
 
-async function openPage(hash = '') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  const problems = [];
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(`${origin}/${hash}`);
-  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
-  return { context, page, problems };
-}
+const openPage = (hash = '') => open(browser, origin, `/${hash}`, { viewport: { width: 1280, height: 1000 } });
 
 /** Loads `names` from the fixtures and waits until the worker has answered for all of them. */
 async function load(page, names) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, startApp } from './harness.mjs';
+import { openPage as open, root, startApp } from './harness.mjs';
 
 const screenshots = path.join(root, 'tests/e2e/screenshots');
 const lcov = path.join(root, 'tests/fixtures/lcov');
@@ -31,18 +31,7 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function openPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  const problems = [];
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(`${origin}/`);
-  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
-  return { context, page, problems };
-}
+const openPage = () => open(browser, origin, '/', { viewport: { width: 1280, height: 800 } });
 
 /** Loads `files`, waits for `shards` inputs, clicks the row of `file` and waits for its source view. */
 async function openSource(page, files, shards, file) {

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, serve, startApp } from './harness.mjs';
+import { openPage as open, root, serve, startApp } from './harness.mjs';
 
 const screenshots = path.join(root, 'tests/e2e/screenshots');
 const ts = path.join(root, 'tests/fixtures/ts');
@@ -34,18 +34,7 @@ after(async () => {
   if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-async function openPage(hash = '') {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const problems = [];
-  const page = await context.newPage();
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(`${origin}/${hash}`);
-  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
-  return { context, page, problems };
-}
+const openPage = (hash = '') => open(browser, origin, `/${hash}`);
 
 const idle = (page) => page.waitForFunction(() => !document.querySelector('[data-testid=loading]'));
 

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { root, dist, serve, launchChromium } from './harness.mjs';
+import { root, dist, serve, launchChromium, settled, summary } from './harness.mjs';
 
 const fixtures = path.join(root, 'tests/e2e/fixtures');
 const screenshots = path.join(root, 'tests/e2e/screenshots');
@@ -68,23 +68,6 @@ async function openPage(url = '/', viewport = { width: 1280, height: 720 }, at =
   await page.goto(`${at}${url}`);
   await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
   return { context, page, problems, requests };
-}
-
-async function settled(page, inputs) {
-  await page.waitForFunction(
-    (n) =>
-      !document.querySelector('[data-testid=loading]') &&
-      document.querySelectorAll('[data-testid=shard-row], [data-testid=load-error]').length === n,
-    inputs,
-  );
-}
-
-async function summary(page) {
-  return page.$$eval('[data-testid^=summary-]', (cards) =>
-    Object.fromEntries(
-      cards.map((c) => [c.dataset.testid.replace('summary-', ''), [Number(c.dataset.hit), Number(c.dataset.found)]]),
-    ),
-  );
 }
 
 const shardNames = (page) => page.$$eval('[data-testid=shard-row]', (r) => r.map((x) => x.dataset.name));

@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { root, startApp } from './harness.mjs';
+import { root, openPage as open, settled, startApp, summary } from './harness.mjs';
 
 const fixtures = path.join(root, 'tests/e2e/fixtures');
 const zips = path.join(root, 'tests/fixtures/zip');
@@ -26,39 +26,11 @@ after(async () => {
   server?.close();
 });
 
-async function openPage() {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(`${origin}/`);
-  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
-  return { context, page, problems };
-}
-
-/** Waits until the worker has answered (nothing loading) and `n` inputs (shards and errors) are listed. */
-async function settled(page, n) {
-  await page.waitForFunction(
-    (n) =>
-      !document.querySelector('[data-testid=loading]') &&
-      document.querySelectorAll('[data-testid=shard-row], [data-testid=load-error]').length === n,
-    n,
-  );
-}
-
-async function summary(page) {
-  return page.$$eval('[data-testid^=summary-]', (cards) =>
-    Object.fromEntries(
-      cards.map((c) => [c.dataset.testid.replace('summary-', ''), [Number(c.dataset.hit), Number(c.dataset.found)]]),
-    ),
-  );
-}
-
 const shardNames = (page) =>
   page.$$eval('[data-testid=shard-row]', (rows) => rows.map((r) => [r.dataset.name, r.dataset.format]));
 
 test('a zip of three formats loads one shard per report, named by its path inside', async () => {
-  const { context, page, problems } = await openPage();
+  const { context, page, problems } = await open(browser, origin);
   await page.setInputFiles('[data-testid=file-input]', [path.join(zips, 'artifact.zip')]);
   await settled(page, 3);
 
@@ -84,7 +56,7 @@ test('a zip of three formats loads one shard per report, named by its path insid
 });
 
 test('a zip bomb is a load error naming the limit, and the other inputs still load', async () => {
-  const { context, page, problems } = await openPage();
+  const { context, page, problems } = await open(browser, origin);
   await page.setInputFiles('[data-testid=file-input]', [
     path.join(zips, 'bomb.zip'),
     path.join(fixtures, 'app-jacoco.xml'),

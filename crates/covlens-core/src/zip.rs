@@ -478,6 +478,17 @@ pub fn open_keeping(
     if !is_zip(input) {
         return (open(name, input, options, limits), Vec::new());
     }
+    open_zip(name, input, options, limits, max_other)
+}
+
+/// A zip archive's reports, and up to `max_other` of its other entries (see [`open_keeping`]).
+fn open_zip(
+    name: &str,
+    input: &[u8],
+    options: &ParseOptions,
+    limits: &ZipLimits,
+    max_other: u64,
+) -> (Opening, Vec<OtherEntry>) {
     let budget = Budget {
         limits: *limits,
         archive_len: input.len() as u64,
@@ -519,24 +530,7 @@ pub fn open(name: &str, input: &[u8], options: &ParseOptions, limits: &ZipLimits
             skipped: Vec::new(),
         };
     }
-    let budget = Budget {
-        limits: *limits,
-        archive_len: input.len() as u64,
-        out: Cell::new(0),
-    };
-    let mut out = Opening {
-        is_archive: true,
-        ..Opening::default()
-    };
-    let mut ctx = Ctx {
-        budget: &budget,
-        options,
-        out: &mut out,
-        keep_other: 0,
-        others: Vec::new(),
-    };
-    open_archive(&mut ctx, name, input, 0);
-    out
+    open_zip(name, input, options, limits, 0).0
 }
 
 fn archive_error(ctx: &mut Ctx<'_>, name: &str, bytes: u64, e: ParseError) {

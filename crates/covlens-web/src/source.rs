@@ -407,29 +407,7 @@ impl SourceIndex {
         let Some(candidates) = self.by_file_name.get(&last.to_lowercase()) else {
             return SourceMatch::None;
         };
-        let mut best = 0usize;
-        let mut at: Vec<usize> = Vec::new();
-        for &i in candidates {
-            let cand = &self.files[i].1;
-            let fold = target.fold || cand.fold;
-            let n = target
-                .segments
-                .iter()
-                .rev()
-                .zip(cand.segments.iter().rev())
-                .take_while(|(a, b)| segment_eq(a, b, fold))
-                .count();
-            if n == 0 {
-                continue;
-            }
-            if n > best {
-                best = n;
-                at.clear();
-            }
-            if n == best {
-                at.push(i);
-            }
-        }
+        let (best, at) = longest_suffix(&target, candidates.iter().map(|&i| (i, &self.files[i].1)));
         let suffix = target.segments[target.segments.len() - best..].join("/");
         match at.as_slice() {
             [] => SourceMatch::None,
@@ -442,6 +420,36 @@ impl SourceIndex {
             }
         }
     }
+}
+
+/// Of `candidates` (index, path), those sharing the longest suffix of whole segments with `target`
+/// (at least one segment), with its length in segments; segments compare case-insensitively when
+/// either path is Windows-style. The rule by which dropped sources and source maps are matched.
+pub fn longest_suffix<'a>(
+    target: &NormPath,
+    candidates: impl IntoIterator<Item = (usize, &'a NormPath)>,
+) -> (usize, Vec<usize>) {
+    let mut best = 0usize;
+    let mut at: Vec<usize> = Vec::new();
+    for (i, cand) in candidates {
+        let fold = target.fold || cand.fold;
+        let n = target
+            .segments
+            .iter()
+            .rev()
+            .zip(cand.segments.iter().rev())
+            .take_while(|(a, b)| segment_eq(a, b, fold))
+            .count();
+        if n == 0 || n < best {
+            continue;
+        }
+        if n > best {
+            best = n;
+            at.clear();
+        }
+        at.push(i);
+    }
+    (best, at)
 }
 
 impl SourceIndex {

@@ -16,7 +16,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, 
 use crate::batch::{Batch, Outcome, Owner};
 use crate::bridge::js_error_text;
 use crate::protocol::{Progress, Request, Response};
-use crate::worker_state::{parse_if_plain, ProgressRead, WorkerState};
+use crate::worker_state::{cannot_read, parse_if_plain, ProgressRead, WorkerState};
 
 mod helper;
 
@@ -83,11 +83,34 @@ struct Job {
     batch: Batch<Result<Loaded, ParseError>>,
     files: Vec<File>,
     names: Vec<String>,
+    /// The batch's size in bytes.
+    bytes_total: u64,
     /// A folder's files (see [`WorkerState::begin_folder`]).
     folder: bool,
     /// The input the next local step parses, taken before the helper was fed so that the state worker
     /// starts with the first input.
     next_local: Option<usize>,
+}
+
+impl Job {
+    /// The name input `i` loads under: the page's (a folder path), else the file's.
+    fn name(&self, i: usize) -> String {
+        self.names
+            .get(i)
+            .cloned()
+            .unwrap_or_else(|| self.files[i].name())
+    }
+
+    /// The page's progress: inputs joined, bytes parsed by either worker, the input read now.
+    fn progress(&self, current: String) -> Progress {
+        Progress {
+            files_done: self.batch.joined() as u32,
+            files_total: self.batch.len() as u32,
+            bytes_done: self.batch.bytes_done(),
+            bytes_total: self.bytes_total,
+            current,
+        }
+    }
 }
 
 /// Everything the worker's event handlers share.
@@ -206,13 +229,16 @@ fn start_job(main: &Shared, files: &JsValue, names: Vec<String>, folder: bool) {
     let files = posted_files(files);
     let mut m = main.borrow_mut();
     m.generation += 1;
-    let mut batch = Batch::new(files.iter().map(|f| f.size() as u64).collect());
+    let sizes: Vec<u64> = files.iter().map(|f| f.size() as u64).collect();
+    let bytes_total = sizes.iter().sum();
+    let mut batch = Batch::new(sizes);
     let next_local = batch.take(Owner::Local);
     m.job = Some(Job {
         generation: m.generation,
         batch,
         files,
         names,
+        bytes_total,
         folder,
         next_local,
     });
@@ -223,15 +249,9 @@ fn start_job(main: &Shared, files: &JsValue, names: Vec<String>, folder: bool) {
 
 /// The page's progress between inputs: inputs joined, bytes parsed by either worker.
 fn post_progress(m: &Main) {
-    let Some(job) = &m.job else { return };
-    let progress = Progress {
-        files_done: job.batch.joined() as u32,
-        files_total: job.batch.len() as u32,
-        bytes_done: job.batch.bytes_done(),
-        bytes_total: job.files.iter().map(|f| f.size() as u64).sum(),
-        current: String::new(),
-    };
-    post(&m.scope, &Response::Progress(progress));
+    if let Some(job) = &m.job {
+        post(&m.scope, &Response::Progress(job.progress(String::new())));
+    }
 }
 
 /// Gives the idle helper its half of the waiting inputs (see [`Batch::split`]).
@@ -244,9 +264,7 @@ fn feed_helper(m: &mut Main) {
         return;
     }
     for i in job.batch.split(Owner::Helper) {
-        let file = &job.files[i];
-        let name = job.names.get(i).cloned().unwrap_or_else(|| file.name());
-        if !helper.parse(job.generation, i, &name, file) {
+        if !helper.parse(job.generation, i, &job.name(i), &job.files[i]) {
             job.batch.give_back(Owner::Helper);
             let _ = tick.post_message(&JsValue::NULL);
             return;
@@ -268,21 +286,11 @@ fn local_step(main: &Shared) {
         // Everything left is with the helper; its answers finish the batch.
         return;
     };
-    let name = job
-        .names
-        .get(i)
-        .cloned()
-        .unwrap_or_else(|| job.files[i].name());
+    let name = job.name(i);
     let file = job.files[i].clone();
     let size = job.batch.size(i);
     let in_turn = job.batch.is_turn_of(i);
-    let mut progress = Progress {
-        files_done: job.batch.joined() as u32,
-        files_total: job.batch.len() as u32,
-        bytes_done: job.batch.bytes_done(),
-        bytes_total: job.files.iter().map(|f| f.size() as u64).sum(),
-        current: name.clone(),
-    };
+    let mut progress = job.progress(name.clone());
     let (scope, state) = (&m.scope, &mut m.state);
     post(scope, &Response::Progress(progress.clone()));
     let base = progress.bytes_done;
@@ -303,11 +311,7 @@ fn local_step(main: &Shared) {
                 }
             }
         }
-        Err(e) => Outcome::Parsed(Err(ParseError::new(
-            None,
-            None,
-            format!("cannot read the file ({e})"),
-        ))),
+        Err(e) => Outcome::Parsed(Err(cannot_read(e))),
     };
     if let Some(job) = m.job.as_mut() {
         job.batch.finish(i, outcome);
@@ -320,11 +324,7 @@ fn local_step(main: &Shared) {
 fn after_step(m: &mut Main) {
     let Some(mut job) = m.job.take() else { return };
     while let Some((i, outcome)) = job.batch.next_ready() {
-        let name = job
-            .names
-            .get(i)
-            .cloned()
-            .unwrap_or_else(|| job.files[i].name());
+        let name = job.name(i);
         let size = job.batch.size(i);
         match outcome {
             Outcome::Parsed(result) => m.state.add(&name, size, result),
@@ -332,15 +332,7 @@ fn after_step(m: &mut Main) {
                 Ok(blob) => m
                     .state
                     .load_stream(&name, size, BufReader::with_capacity(CHUNK, blob)),
-                Err(e) => m.state.add(
-                    &name,
-                    size,
-                    Err(ParseError::new(
-                        None,
-                        None,
-                        format!("cannot read the file ({e})"),
-                    )),
-                ),
+                Err(e) => m.state.add(&name, size, Err(cannot_read(e))),
             },
             Outcome::Joined => {}
         }

@@ -93,16 +93,27 @@ impl Default for WorkerState {
     }
 }
 
+/// The load error of an input that could not be read.
+pub fn cannot_read(e: impl std::fmt::Display) -> ParseError {
+    ParseError::new(None, None, format!("cannot read the file ({e})"))
+}
+
+/// The first bytes of `input` (up to [`SNIFF_LEN`]), from which its kind is told.
+fn read_head<R: Read>(input: &mut R) -> Result<Vec<u8>, ParseError> {
+    let mut head = Vec::with_capacity(SNIFF_LEN);
+    input
+        .take(SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(cannot_read)?;
+    Ok(head)
+}
+
 /// Reads a whole input: detects its format from the first bytes, then parses the stream.
 pub fn parse_stream<R: BufRead>(
     mut input: R,
     options: &ParseOptions,
 ) -> Result<Loaded, ParseError> {
-    let mut head = Vec::with_capacity(SNIFF_LEN);
-    (&mut input)
-        .take(SNIFF_LEN as u64)
-        .read_to_end(&mut head)
-        .map_err(|e| ParseError::new(None, None, format!("cannot read the file ({e})")))?;
+    let head = read_head(&mut input)?;
     match covlens_core::detect(&head) {
         // Boxed as the core's zip reader boxes entries, so that both share one compiled copy of the
         // parsers in the worker wasm.
@@ -131,11 +142,10 @@ pub fn parse_if_plain<R: BufRead>(
     mut input: R,
     options: &ParseOptions,
 ) -> Option<Result<Loaded, ParseError>> {
-    let mut head = Vec::with_capacity(SNIFF_LEN);
-    if let Err(e) = (&mut input).take(SNIFF_LEN as u64).read_to_end(&mut head) {
-        let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
-        return Some(Err(e));
-    }
+    let head = match read_head(&mut input) {
+        Ok(head) => head,
+        Err(e) => return Some(Err(e)),
+    };
     is_plain(name, &head).then(|| parse_stream(Cursor::new(head).chain(input), options))
 }
 
@@ -199,22 +209,14 @@ impl WorkerState {
     /// Loads an input from a stream of `bytes` bytes. A zip archive is read into memory (its
     /// directory is at its end) and gives one shard per report inside.
     pub fn load_stream<R: BufRead>(&mut self, name: &str, bytes: u64, mut input: R) {
-        let mut head = Vec::with_capacity(SNIFF_LEN);
-        if let Err(e) = (&mut input).take(SNIFF_LEN as u64).read_to_end(&mut head) {
-            let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
-            return self.add(name, bytes, Err(e));
-        }
-        if covlens_core::zip::is_zip(&head) {
-            if let Err(e) = input.read_to_end(&mut head) {
-                let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
-                return self.add(name, bytes, Err(e));
-            }
-            return self.load_archive(name, &head);
-        }
+        let mut head = match read_head(&mut input) {
+            Ok(head) => head,
+            Err(e) => return self.add(name, bytes, Err(e)),
+        };
+        // A zip, a V8 dump, a map, a source file or an Istanbul report: read whole (see load_bytes).
         if !is_plain(name, &head) {
             if let Err(e) = input.read_to_end(&mut head) {
-                let e = ParseError::new(None, None, format!("cannot read the file ({e})"));
-                return self.add(name, bytes, Err(e));
+                return self.add(name, bytes, Err(cannot_read(e)));
             }
             return self.load_bytes(name, &head);
         }

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use covlens_core::formats::v8;
-use covlens_core::paths::{segment_eq, NormPath};
+use covlens_core::paths::NormPath;
 use covlens_core::remap::{self, GeneratedMap, RemapOptions, Remapped, V8Inputs};
 use covlens_core::sourcemap::{self, DecodeOptions, MapLocation, SourceMap};
 use covlens_core::{Diagnostic, Format, Loaded, ParseError, Report, ShardId};
@@ -115,29 +115,11 @@ impl MapStore {
     /// file name); a tie is no match.
     fn best(&self, target: &str, key: impl Fn(&DroppedMap) -> Option<&NormPath>) -> Option<usize> {
         let target = NormPath::new(target);
-        let mut best = 0usize;
-        let mut at: Vec<usize> = Vec::new();
-        for (i, m) in self.maps.iter().enumerate() {
-            let Some(cand) = key(m) else { continue };
-            let fold = target.fold || cand.fold;
-            let n = target
-                .segments
-                .iter()
-                .rev()
-                .zip(cand.segments.iter().rev())
-                .take_while(|(a, b)| segment_eq(a, b, fold))
-                .count();
-            if n == 0 {
-                continue;
-            }
-            if n > best {
-                best = n;
-                at.clear();
-            }
-            if n == best {
-                at.push(i);
-            }
-        }
+        let candidates = self.maps.iter().enumerate();
+        let (_, at) = crate::source::longest_suffix(
+            &target,
+            candidates.filter_map(|(i, m)| key(m).map(|k| (i, k))),
+        );
         match at.as_slice() {
             [i] => Some(*i),
             _ => None,
