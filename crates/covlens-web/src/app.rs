@@ -45,6 +45,10 @@ pub fn App() -> impl IntoView {
     let paths = RwSignal::new(crate::paths_view::PathsView::default());
     // The merged report's file rows, set just after the rest of each view (see Response::View).
     let files = RwSignal::new(Vec::<FileRow>::new());
+    // Whether the overview, file tree and source view are mounted (from the first view on).
+    let explorer = RwSignal::new(false);
+    // The rows the overview shows: the file rows, set a task after them.
+    let overview_rows = RwSignal::new(Vec::<FileRow>::new());
     // The rows of the view being received (Response::Rows), until its last piece.
     let incoming = std::rc::Rc::new(std::cell::RefCell::new(Vec::<FileRow>::new()));
     // Requests sent and not yet answered with a view; the page is busy while this is above zero.
@@ -56,7 +60,17 @@ pub fn App() -> impl IntoView {
     let ui = crate::explore::UiState::from_url();
     ui.sync_to_url();
 
-    let bridge = Bridge::spawn(
+    // The bridge is single-threaded (Rc); a local stored value makes a Copy handle for the closures,
+    // the response handler's among them (it is filled in just below).
+    let bridge = StoredValue::new_local(None::<Bridge>);
+    let ask_conflicts = Callback::new(move |()| {
+        bridge.with_value(|b| {
+            if let Some(Err(e)) = b.as_ref().map(|b| b.send(&Request::Conflicts, &[])) {
+                failure.set(Some(e));
+            }
+        })
+    });
+    let spawned = Bridge::spawn(
         move |resp| match resp {
             Response::Ready => {}
             Response::File(d) => source_detail.set(Some(d)),
@@ -69,6 +83,10 @@ pub fn App() -> impl IntoView {
                 let p = std::mem::take(&mut v.paths);
                 set_timeout(move || view.set(v), std::time::Duration::ZERO);
                 set_timeout(move || paths.set(p), std::time::Duration::ZERO);
+                // The overview, file tree and source view mount in a task of their own the first time.
+                if !explorer.get_untracked() {
+                    set_timeout(move || explorer.set(true), std::time::Duration::ZERO);
+                }
             }
             // The file rows (the tree, the treemap) come after the view in pieces, each decoded in a
             // task of its own, and are applied together in a task after the last.
@@ -76,15 +94,28 @@ pub fn App() -> impl IntoView {
                 incoming.borrow_mut().extend(rows);
                 if last {
                     let rows = std::mem::take(&mut *incoming.borrow_mut());
+                    // Unchanged rows (a rename, a policy that moves no count) redraw nothing.
                     set_timeout(
                         move || {
-                            // Unchanged rows (a rename, a policy that moves no count) redraw nothing.
                             if files.with_untracked(|f| *f != rows) {
                                 files.set(rows);
+                            }
+                        },
+                        std::time::Duration::ZERO,
+                    );
+                    // The overview (languages, treemap) in a task of its own; the view is done after it.
+                    set_timeout(
+                        move || {
+                            if overview_rows.with_untracked(|o| files.with_untracked(|f| o != f)) {
+                                overview_rows.set(files.get_untracked());
                             }
                             pending.update(|n| *n = n.saturating_sub(1));
                             if pending.get_untracked() == 0 {
                                 progress.set(None);
+                            }
+                            // Shown: now the worker may look for the conflicts it left out.
+                            if !paths.with_untracked(|p| p.conflicts_checked) {
+                                ask_conflicts.run(());
                             }
                         },
                         std::time::Duration::ZERO,
@@ -110,15 +141,10 @@ pub fn App() -> impl IntoView {
             failure.set(Some(message));
         },
     );
-    let bridge = match bridge {
-        Ok(b) => Some(b),
-        Err(e) => {
-            failure.set(Some(e));
-            None
-        }
-    };
-    // The bridge is single-threaded (Rc); a local stored value makes a Copy handle for the closures.
-    let bridge = StoredValue::new_local(bridge);
+    match spawned {
+        Ok(b) => bridge.update_value(|slot| *slot = Some(b)),
+        Err(e) => failure.set(Some(e)),
+    }
     let ask_mapping = Callback::new(move |q: crate::remap_view::MappingQuery| {
         bridge.with_value(|b| {
             if let Some(Err(e)) = b.as_ref().map(|b| b.send(&Request::Mapping(q), &[])) {
@@ -262,9 +288,11 @@ pub fn App() -> impl IntoView {
                     <InputsPanel shards=shards errors=errors merge_diagnostics=merge_diagnostics on_remove=remove />
                     <crate::viewer_ui::SourceCount count=source_files />
                     <crate::paths_panel::PathsPanel shards=shards />
-                    <crate::explore::Overview rows=rows shards=shards />
-                    <crate::explore::FileTree rows=rows />
-                    <crate::source_view::SourceView detail=source_detail fetch=fetch_file rows=rows />
+                    <Show when=move || explorer.get()>
+                        <crate::explore::Overview rows=overview_rows shards=shards />
+                        <crate::explore::FileTree rows=rows />
+                        <crate::source_view::SourceView detail=source_detail fetch=fetch_file rows=rows />
+                    </Show>
                 </Show>
             </main>
             <div class="drop-overlay" class:visible=move || dragging.get() aria-hidden="true">

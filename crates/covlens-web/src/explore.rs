@@ -394,9 +394,12 @@ pub fn Treemap(
     let tree = use_context::<FullTree>()
         .map(|t| t.0)
         .unwrap_or_else(|| Memo::new(move |_| rows.with(|r| Tree::build(r))));
+    // Drawn when `rows` change (the page sets them a task after the file tree's, which builds the
+    // shared tree): the tree itself is read untracked.
     let cells = Memo::new(move |_| {
         let z = zoom.get();
-        tree.with(|t| treemap_shown(t, &z, W, H))
+        rows.track();
+        tree.with_untracked(|t| treemap_shown(t, &z, W, H))
     });
     let pct = |v: f64, of: f64| format!("{:.3}%", v * 100.0 / of);
     let numbered_cells = move || -> Vec<(usize, crate::overview::Cell)> {

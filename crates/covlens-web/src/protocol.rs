@@ -40,6 +40,9 @@ pub enum Request {
     /// Record an input the page could not get (a `?report=` URL refused or failed), listed with the
     /// failed inputs.
     LoadFailed { name: String, message: String },
+    /// The page has shown a view that left its conflicts out ([`crate::paths_view::PathsView::conflicts_checked`]
+    /// false): look for them now, answered with [`Response::Paths`].
+    Conflicts,
     /// The merged report as a download: answered with [`Response::Export`]. `timestamp`: seconds since
     /// 1970 by the page's clock (Cobertura's `timestamp`).
     Export {

@@ -121,6 +121,8 @@ struct Main {
     /// Page requests that came during a batch, handled in order after it.
     queued: VecDeque<JsValue>,
     helper: helper::Helper,
+    /// The last view left its conflicts out; the page asks for them once it has shown it.
+    conflicts_due: bool,
     /// Posting to it schedules a local step (a task of its own, so that helper answers come between).
     tick: web_sys::MessagePort,
     generation: u32,
@@ -193,26 +195,30 @@ fn handle_now(m: &mut Main, data: &JsValue) -> Option<(JsValue, Vec<String>, boo
                 Err(covlens_core::ParseError::new(None, None, message)),
             );
         }
+        // Looked for once the page has shown the view, not while it draws it.
+        Request::Conflicts => {
+            if std::mem::take(&mut m.conflicts_due) {
+                post(scope, &Response::Paths(state.conflicts()));
+            }
+            return None;
+        }
         // The export: its own answer, not a new view.
         Request::Export { format, timestamp } => {
             post(scope, &Response::Export(state.export(format, timestamp)));
             return None;
         }
     }
-    post_view(scope, state);
+    m.conflicts_due = post_view(scope, state);
     None
 }
 
-/// Posts the view, then (when they took a while) its paths and conflicts.
-fn post_view(scope: &DedicatedWorkerGlobalScope, state: &mut WorkerState) {
-    let send = |v| {
-        for message in crate::protocol::view_messages(v) {
-            post(scope, &message);
-        }
-    };
-    if let Some(paths) = state.view_in_two(send) {
-        post(scope, &Response::Paths(paths));
+/// Posts the view; true when it left its conflicts for the page's [`Request::Conflicts`].
+fn post_view(scope: &DedicatedWorkerGlobalScope, state: &WorkerState) -> bool {
+    let (view, later) = state.first_view();
+    for message in crate::protocol::view_messages(view) {
+        post(scope, &message);
     }
+    later
 }
 
 /// The `File`s posted with a request.
@@ -354,7 +360,7 @@ fn after_step(m: &mut Main) {
     if folder {
         m.state.end_folder();
     }
-    post_view(&m.scope, &mut m.state);
+    m.conflicts_due = post_view(&m.scope, &m.state);
 }
 
 /// Handles the requests that came during a batch, until one starts another batch.
@@ -461,6 +467,7 @@ pub fn run() {
         job: None,
         queued: VecDeque::new(),
         helper: helper::Helper::none(),
+        conflicts_due: false,
         tick: channel.port2(),
         generation: 0,
     }));

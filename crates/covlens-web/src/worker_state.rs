@@ -314,22 +314,24 @@ impl WorkerState {
         self.view_of(paths::PathsPart::Full)
     }
 
-    /// The view for the worker to send (given to `send_first`), without looking for conflicts when
-    /// that takes a while (several inputs); then the Paths panel's view with the conflicts, to send
-    /// after it (`None` when the first view had them). The paths are reconciled once for both.
-    pub fn view_in_two(
-        &self,
-        send_first: impl FnOnce(View),
-    ) -> Option<crate::paths_view::PathsView> {
-        let (set, diags, rec) = self.reconciled_shards();
-        let two = self.conflicts_take_a_while();
-        let part = if two {
+    /// The view for the worker to send, without looking for conflicts when that takes a while
+    /// (several inputs); `true` when it left them for [`WorkerState::conflicts`], which the worker
+    /// runs once the page has shown the view (so that the two do not compete for the machine).
+    pub fn first_view(&self) -> (View, bool) {
+        let later = self.conflicts_take_a_while();
+        let part = if later {
             paths::PathsPart::WithoutConflicts
         } else {
             paths::PathsPart::Full
         };
-        send_first(self.view_on(&set, diags, &rec, part));
-        two.then(|| self.paths_of(&set, &rec, true))
+        (self.view_of(part), later)
+    }
+
+    /// The Paths panel's view with the conflicts: what completes a [`WorkerState::first_view`] that
+    /// left them out.
+    pub fn conflicts(&self) -> crate::paths_view::PathsView {
+        let (set, _, rec) = self.reconciled_shards();
+        self.paths_of(&set, &rec, true)
     }
 
     fn view_of(&self, part: paths::PathsPart) -> View {

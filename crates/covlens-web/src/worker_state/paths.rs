@@ -19,7 +19,7 @@ use crate::paths_view::{originals_of, ConflictRow, PathRules, PathsView};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum PathsPart {
     None,
-    /// Joins, roots and ambiguities; conflicts come after ([`WorkerState::view_in_two`]).
+    /// Joins, roots and ambiguities; conflicts come after ([`WorkerState::conflicts`]).
     WithoutConflicts,
     Full,
 }
@@ -476,9 +476,9 @@ mod tests {
     fn the_first_view_leaves_conflicts_to_the_follow_up() {
         let st = load(&["linux.info", "rev2.info"]);
         let full = st.view();
-        let mut first = None;
-        let follow_up = st.view_in_two(|v| first = Some(v));
-        let first = first.expect("the first view is sent");
+        let (first, later) = st.first_view();
+        assert!(later);
+        let follow_up = Some(st.conflicts());
         assert!(!first.paths.conflicts_checked);
         assert_eq!(first.paths.conflict_count, 0);
         assert_eq!(
@@ -490,9 +490,7 @@ mod tests {
         assert!(full.paths.conflicts_checked);
         assert_eq!(full.paths.conflict_count, 1);
         let one = load(&["rev2.info"]);
-        let mut alone = None;
-        assert_eq!(one.view_in_two(|v| alone = Some(v)), None);
-        assert_eq!(alone, Some(one.view()));
+        assert_eq!(one.first_view(), (one.view(), false));
     }
 
     #[test]
