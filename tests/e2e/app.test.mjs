@@ -57,6 +57,39 @@ function assertOwnOrigin(requests) {
   assert.deepEqual(foreign, [], 'the page must request nothing outside its own origin');
 }
 
+test('a drop of 20 reports goes to the worker 8 files a message and every input joins in drop order', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'covlens-many-'));
+  // Report i covers src/f<i>.c: line 1 hit, lines 2..i+2 not hit.
+  const files = [];
+  for (let i = 0; i < 20; i++) {
+    const lines = [`DA:1,${i + 1}`];
+    for (let l = 2; l <= i + 2; l++) lines.push(`DA:${l},0`);
+    const file = path.join(dir, `r${String(i).padStart(2, '0')}.info`);
+    fs.writeFileSync(file, `TN:\nSF:src/f${i}.c\n${lines.join('\n')}\nLF:${i + 2}\nLH:1\nend_of_record\n`);
+    files.push(file);
+  }
+  const { context, page, problems } = await openPage();
+  await page.evaluate(() => {
+    // Counts the files each message to the worker carries.
+    window.__posted = [];
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (msg, ...rest) {
+      if (msg && typeof msg === 'object') window.__posted.push((msg.files ?? msg.more ?? []).length);
+      return post.call(this, msg, ...rest);
+    };
+  });
+  await page.setInputFiles('[data-testid=file-input]', files);
+  await settled(page, 20);
+  assert.deepEqual(await page.evaluate(() => window.__posted.filter((n) => n > 0)), [8, 8, 4]);
+  const names = await page.$$eval('[data-testid=shard-row]', (rows) => rows.map((r) => r.dataset.name));
+  assert.deepEqual(names, files.map((f) => path.basename(f)));
+  // 20 lines hit (one per file) of 2 + 3 + ... + 21 = 230.
+  assert.deepEqual((await summary(page)).lines, [20, 230]);
+  assert.deepEqual(problems, []);
+  await context.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
 test('loads two LCOV shards and a Cobertura report, merges them, and reports a broken file', async () => {
   const { context, page, requests, problems } = await openPage();
 

@@ -15,8 +15,9 @@ use crate::protocol::{
     Count, FileRow, LoadError, Progress, Request, Response, ShardRow, Summary, View,
 };
 use crate::view::{
-    bar_width, format_bytes, format_fraction, format_percent, formats_sentence, plural,
-    progress_fraction, progress_text, split_path, sum_rows, visible_rows, Level, Sort, SortKey,
+    bar_width, format_bytes, format_fraction, format_percent, formats_sentence, next_input_limit,
+    plural, progress_fraction, progress_text, split_path, sum_rows, visible_rows, Level, Sort,
+    SortKey,
 };
 
 /// Mounts the page on `<body>`.
@@ -70,6 +71,22 @@ pub fn App() -> impl IntoView {
             }
         })
     });
+    // The folder tree of every file, built a task before the rows are set (see Response::Rows).
+    let full_tree = crate::explore::FullTree::provide();
+    // The last step of a view: the overview (languages, treemap) redraws in a task of its own, then
+    // the page is done, and the worker may look for the conflicts it left out.
+    let shown = move || {
+        if overview_rows.with_untracked(|o| files.with_untracked(|f| o != f)) {
+            overview_rows.set(files.get_untracked());
+        }
+        pending.update(|n| *n = n.saturating_sub(1));
+        if pending.get_untracked() == 0 {
+            progress.set(None);
+        }
+        if !paths.with_untracked(|p| p.conflicts_checked) {
+            ask_conflicts.run(());
+        }
+    };
     let spawned = Bridge::spawn(
         move |resp| match resp {
             Response::Ready => {}
@@ -89,34 +106,28 @@ pub fn App() -> impl IntoView {
                 }
             }
             // The file rows (the tree, the treemap) come after the view in pieces, each decoded in a
-            // task of its own, and are applied together in a task after the last.
+            // task of its own. After the last, the folder tree is built in a task, the tree and the
+            // rows are set in the next, and the overview redraws in a third: building and drawing
+            // never add up to one long task.
             Response::Rows { rows, last } => {
                 incoming.borrow_mut().extend(rows);
                 if last {
                     let rows = std::mem::take(&mut *incoming.borrow_mut());
-                    // Unchanged rows (a rename, a policy that moves no count) redraw nothing.
                     set_timeout(
                         move || {
-                            if files.with_untracked(|f| *f != rows) {
-                                files.set(rows);
+                            // Unchanged rows (a rename, a policy that moves no count) redraw nothing.
+                            if files.with_untracked(|f| *f == rows) {
+                                return set_timeout(shown, std::time::Duration::ZERO);
                             }
-                        },
-                        std::time::Duration::ZERO,
-                    );
-                    // The overview (languages, treemap) in a task of its own; the view is done after it.
-                    set_timeout(
-                        move || {
-                            if overview_rows.with_untracked(|o| files.with_untracked(|f| o != f)) {
-                                overview_rows.set(files.get_untracked());
-                            }
-                            pending.update(|n| *n = n.saturating_sub(1));
-                            if pending.get_untracked() == 0 {
-                                progress.set(None);
-                            }
-                            // Shown: now the worker may look for the conflicts it left out.
-                            if !paths.with_untracked(|p| p.conflicts_checked) {
-                                ask_conflicts.run(());
-                            }
+                            let tree = crate::tree::Tree::build(&rows);
+                            set_timeout(
+                                move || {
+                                    full_tree.set(tree);
+                                    files.set(rows);
+                                    set_timeout(shown, std::time::Duration::ZERO);
+                                },
+                                std::time::Duration::ZERO,
+                            );
                         },
                         std::time::Duration::ZERO,
                     );
@@ -238,7 +249,6 @@ pub fn App() -> impl IntoView {
     let summary = Signal::derive(move || view.with(|v| v.summary));
     let rows: Signal<Vec<FileRow>> = files.into();
     let shards: Signal<Vec<ShardRow>> = Memo::new(move |_| view.with(|v| v.shards.clone())).into();
-    crate::explore::FullTree::provide(rows);
     let errors = Signal::derive(move || view.with(|v| v.errors.clone()));
     let merge_diagnostics = Signal::derive(move || view.with(|v| v.merge_diagnostics.clone()));
     let has_inputs =
@@ -411,12 +421,25 @@ pub fn InputsPanel(
         }
         t
     };
+    // Many inputs are drawn a step at a time, a task each (see crate::view::next_input_limit).
+    let limit = RwSignal::new(INPUTS_STEP);
+    Effect::new(move |_| {
+        let (count, now) = (shards.with(Vec::len), limit.get());
+        if let Some(next) = next_input_limit(count, now, INPUTS_STEP) {
+            if count == 0 {
+                limit.set(next);
+            } else {
+                set_timeout(move || limit.set(next), std::time::Duration::ZERO);
+            }
+        }
+    });
+    let shown = move || shards.with(|s| s.iter().take(limit.get()).cloned().collect::<Vec<_>>());
     view! {
         <section class="panel inputs">
             <h2 class="panel-title">{title}</h2>
             <ul class="input-list">
                 <For
-                    each=move || shards.get()
+                    each=shown
                     key=|s| s.clone()
                     children=move |s: ShardRow| view! { <ShardItem shard=s on_remove=on_remove /> }
                 />
@@ -446,6 +469,10 @@ pub fn InputsPanel(
         </section>
     }
 }
+
+/// How many inputs the first task of a view draws, and each next one adds: a row costs about 1.5 ms
+/// to draw, so 32 CI shards drawn at once made a long main-thread task.
+const INPUTS_STEP: usize = 6;
 
 fn numbered<T>(v: Vec<T>) -> Vec<(usize, T)> {
     v.into_iter().enumerate().collect()

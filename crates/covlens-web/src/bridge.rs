@@ -1,8 +1,10 @@
 //! The page's end of the worker: spawns it, posts requests (with `File` handles, never file bytes) and
-//! hands every decoded response to a callback. Requests posted before the worker says `Ready` wait here.
+//! hands every decoded response to a callback. Requests posted before the worker says `Ready` wait here,
+//! and the files of a large drop go a few per task.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::collections::VecDeque;
+use std::rc::{Rc, Weak};
 
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -14,10 +16,20 @@ use crate::protocol::{Request, Response};
 /// The worker's loader script (web/worker-loader.js, copied by Trunk), relative to the page.
 pub const WORKER_URL: &str = "./worker-loader.js";
 
+/// Files posted per message. The browser takes a snapshot of each file (a stat) on the page's thread
+/// the first time it is posted, about 2 ms a file here: the files of a drop go in messages of this many,
+/// a task each, so that hundreds of files never make one long task. The worker puts the request back
+/// together (`count` in the first message, `more` in the next ones).
+pub const FILES_PER_MESSAGE: usize = 8;
+
 struct Inner {
     worker: Worker,
     ready: bool,
-    queue: Vec<JsValue>,
+    /// Messages to post, in order; `true` for those that carry files.
+    queue: VecDeque<(JsValue, bool)>,
+    /// A task to post the rest of the queue is scheduled.
+    scheduled: bool,
+    on_failure: Rc<dyn Fn(String)>,
 }
 
 /// A handle to the worker; cheap to clone.
@@ -54,12 +66,14 @@ impl Bridge {
     ) -> Result<Bridge, String> {
         let worker = Worker::new(WORKER_URL)
             .map_err(|e| format!("cannot start the worker ({})", js_error_text(&e)))?;
+        let on_failure: Rc<dyn Fn(String)> = Rc::new(on_failure);
         let inner = Rc::new(RefCell::new(Inner {
             worker: worker.clone(),
             ready: false,
-            queue: Vec::new(),
+            queue: VecDeque::new(),
+            scheduled: false,
+            on_failure: on_failure.clone(),
         }));
-        let on_failure = Rc::new(on_failure);
         let weak = Rc::downgrade(&inner);
         let failure = on_failure.clone();
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
@@ -70,12 +84,9 @@ impl Bridge {
             match Response::decode(&text) {
                 Ok(Response::Ready) => {
                     if let Some(inner) = weak.upgrade() {
-                        let mut inner = inner.borrow_mut();
-                        inner.ready = true;
-                        for msg in std::mem::take(&mut inner.queue) {
-                            if let Err(e) = inner.worker.post_message(&msg) {
-                                failure(format!("cannot reach the worker ({})", js_error_text(&e)));
-                            }
+                        inner.borrow_mut().ready = true;
+                        if let Err(e) = pump(&inner) {
+                            failure(e);
                         }
                     }
                 }
@@ -100,36 +111,70 @@ impl Bridge {
         Ok(Bridge { inner })
     }
 
-    /// Posts `request`, with `files` attached for a load.
+    /// Posts `request`, with `files` attached for a load (in messages of [`FILES_PER_MESSAGE`]).
     pub fn send(&self, request: &Request, files: &[File]) -> Result<(), String> {
-        let msg = Object::new();
-        let set = |k: &str, v: &JsValue| {
-            Reflect::set(&msg, &JsValue::from_str(k), v)
-                .map(|_| ())
-                .map_err(|e| js_error_text(&e))
+        let message = |pairs: &[(&str, &JsValue)]| -> Result<JsValue, String> {
+            let msg = Object::new();
+            for (k, v) in pairs {
+                Reflect::set(&msg, &JsValue::from_str(k), v).map_err(|e| js_error_text(&e))?;
+            }
+            Ok(msg.into())
         };
-        set("request", &JsValue::from_str(&request.encode()))?;
-        let list = Array::new();
-        for f in files {
-            list.push(f);
+        let list = |files: &[File]| files.iter().collect::<Array>();
+        let mut chunks = files.chunks(FILES_PER_MESSAGE);
+        let first = chunks.next().unwrap_or_default();
+        let request = message(&[
+            ("request", &JsValue::from_str(&request.encode())),
+            ("files", &list(first).into()),
+            ("count", &JsValue::from(files.len() as u32)),
+        ])?;
+        let mut messages = vec![(request, !first.is_empty())];
+        for chunk in chunks {
+            messages.push((message(&[("more", &list(chunk).into())])?, true));
         }
-        set("files", &list)?;
-        let msg: JsValue = msg.into();
-        let mut inner = self.inner.borrow_mut();
-        if inner.ready {
-            inner
-                .worker
-                .post_message(&msg)
-                .map_err(|e| format!("cannot reach the worker ({})", js_error_text(&e)))
-        } else {
-            inner.queue.push(msg);
-            Ok(())
-        }
+        self.inner.borrow_mut().queue.extend(messages);
+        pump(&self.inner)
     }
 
     /// Asks the worker to load `files` (names taken from the files).
     pub fn load(&self, files: Vec<File>) -> Result<(), String> {
         let names = files.iter().map(File::name).collect();
         self.send(&Request::Load { names }, &files)
+    }
+}
+
+/// Posts the queued messages in order once the worker is ready; after a message with files, the rest
+/// wait for a task of their own (see [`FILES_PER_MESSAGE`]), and report a failure to `on_failure`.
+fn pump(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
+    loop {
+        let mut i = inner.borrow_mut();
+        if !i.ready || i.scheduled {
+            return Ok(());
+        }
+        let Some((msg, with_files)) = i.queue.pop_front() else {
+            return Ok(());
+        };
+        if let Err(e) = i.worker.post_message(&msg) {
+            // The rest of a request whose first part failed goes nowhere either.
+            i.queue.clear();
+            return Err(format!("cannot reach the worker ({})", js_error_text(&e)));
+        }
+        if with_files && !i.queue.is_empty() {
+            i.scheduled = true;
+            let weak: Weak<RefCell<Inner>> = Rc::downgrade(inner);
+            leptos::prelude::set_timeout(
+                move || {
+                    if let Some(inner) = weak.upgrade() {
+                        inner.borrow_mut().scheduled = false;
+                        if let Err(e) = pump(&inner) {
+                            let failure = inner.borrow().on_failure.clone();
+                            failure(e);
+                        }
+                    }
+                },
+                std::time::Duration::ZERO,
+            );
+            return Ok(());
+        }
     }
 }

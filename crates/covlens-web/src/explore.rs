@@ -30,15 +30,21 @@ pub const ROW_HEIGHT: f64 = 28.0;
 /// Rows rendered above and below the visible ones.
 pub const ROW_MARGIN: usize = 12;
 
-/// The folder tree of every file of the merged report, built once per view and shared through
-/// context by the treemap and the (unfiltered) file tree.
+/// The folder tree of every file of the merged report, built once per view (by the page, a task
+/// before it sets the rows) and shared through context by the treemap and the (unfiltered) file tree.
 #[derive(Clone, Copy, Debug)]
-pub struct FullTree(pub Memo<Tree>);
+pub struct FullTree(pub RwSignal<Tree>);
 
 impl FullTree {
-    /// Builds the tree of `rows` whenever they change, and shares it.
-    pub fn provide(rows: Signal<Vec<FileRow>>) {
-        provide_context(FullTree(Memo::new(move |_| rows.with(|r| Tree::build(r)))));
+    /// An empty tree, shared; the page sets it with each view's rows.
+    pub fn provide() -> FullTree {
+        let tree = FullTree(RwSignal::new(Tree::build(&[])));
+        provide_context(tree);
+        tree
+    }
+
+    pub fn set(self, tree: Tree) {
+        self.0.set(tree);
     }
 }
 
@@ -54,7 +60,7 @@ impl ShownTree {
         self.filtered.with(|o| match (o, self.full) {
             (Some(t), _) => f(t),
             (None, Some(full)) => full.0.with(f),
-            (None, None) => f(&Tree::default()),
+            (None, None) => f(&Tree::build(&[])),
         })
     }
 
@@ -62,7 +68,7 @@ impl ShownTree {
         self.filtered.with_untracked(|o| match (o, self.full) {
             (Some(t), _) => f(t),
             (None, Some(full)) => full.0.with_untracked(f),
-            (None, None) => f(&Tree::default()),
+            (None, None) => f(&Tree::build(&[])),
         })
     }
 }
@@ -391,9 +397,10 @@ pub fn Treemap(
 ) -> impl IntoView {
     const W: f64 = 1000.0;
     const H: f64 = 320.0;
-    let tree = use_context::<FullTree>()
-        .map(|t| t.0)
-        .unwrap_or_else(|| Memo::new(move |_| rows.with(|r| Tree::build(r))));
+    let tree: Signal<Tree> = use_context::<FullTree>().map_or_else(
+        || Memo::new(move |_| rows.with(|r| Tree::build(r))).into(),
+        |t| t.0.into(),
+    );
     // Drawn when `rows` change (the page sets them a task after the file tree's, which builds the
     // shared tree): the tree itself is read untracked.
     let cells = Memo::new(move |_| {

@@ -250,6 +250,15 @@ pub fn bar_width(c: Count) -> String {
     }
 }
 
+/// The next number of inputs to draw when `count` are loaded and `limit` are drawn, `step` more per
+/// task; `None` when all are drawn. After a clear the limit goes back to one step.
+pub fn next_input_limit(count: usize, limit: usize, step: usize) -> Option<usize> {
+    if count == 0 {
+        return (limit != step).then_some(step);
+    }
+    (count > limit).then(|| limit.saturating_add(step.max(1)))
+}
+
 /// `1,234 / 5,678`.
 pub fn format_fraction(c: Count) -> String {
     format!("{} / {}", group_digits(c.hit), group_digits(c.found))
@@ -384,6 +393,22 @@ mod tests {
                 functions,
             },
         }
+    }
+
+    #[test]
+    fn many_inputs_are_drawn_a_step_at_a_time_and_a_clear_starts_over() {
+        // 32 inputs, 12 a step: 12 drawn, then 24, then 36 (all); nothing more once all are drawn.
+        assert_eq!(next_input_limit(32, 12, 12), Some(24));
+        assert_eq!(next_input_limit(32, 24, 12), Some(36));
+        assert_eq!(next_input_limit(32, 36, 12), None);
+        assert_eq!(next_input_limit(12, 12, 12), None);
+        assert_eq!(next_input_limit(5, 12, 12), None);
+        // Removing inputs keeps the limit; a clear puts it back to one step.
+        assert_eq!(next_input_limit(20, 36, 12), None);
+        assert_eq!(next_input_limit(0, 36, 12), Some(12));
+        assert_eq!(next_input_limit(0, 12, 12), None);
+        // A zero step still moves on.
+        assert_eq!(next_input_limit(3, 0, 0), Some(1));
     }
 
     fn paths(rows: &[FileRow]) -> Vec<&str> {

@@ -126,12 +126,56 @@ struct Main {
     /// Posting to it schedules a local step (a task of its own, so that helper answers come between).
     tick: web_sys::MessagePort,
     generation: u32,
+    /// A request whose files are still coming (see [`crate::bridge::FILES_PER_MESSAGE`]).
+    incoming: Option<Incoming>,
+}
+
+/// A request posted with the first of its files; the rest come in `more` messages.
+struct Incoming {
+    data: JsValue,
+    files: Array,
+    count: u32,
+}
+
+/// The request of `data` with all its files, or `None` while files are still coming.
+fn assemble(incoming: &mut Option<Incoming>, data: &JsValue) -> Option<JsValue> {
+    let get = |k: &str| Reflect::get(data, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let more = get("more");
+    if !more.is_undefined() {
+        let Some(inc) = incoming.as_mut() else {
+            web_sys::console::error_1(&"covlens: files without their request".into());
+            return None;
+        };
+        for f in Array::from(&more).iter() {
+            inc.files.push(&f);
+        }
+        if inc.files.length() < inc.count {
+            return None;
+        }
+        let inc = incoming.take()?;
+        let _ = Reflect::set(&inc.data, &JsValue::from_str("files"), &inc.files);
+        return Some(inc.data);
+    }
+    let files = get("files").dyn_into::<Array>().unwrap_or_default();
+    let count = get("count").as_f64().map_or(0, |c| c as u32);
+    if count > files.length() {
+        *incoming = Some(Incoming {
+            data: data.clone(),
+            files,
+            count,
+        });
+        return None;
+    }
+    Some(data.clone())
 }
 
 type Shared = Rc<RefCell<Main>>;
 
 fn handle(main: &Shared, data: &JsValue) {
-    let batch = handle_now(&mut main.borrow_mut(), data);
+    let Some(data) = assemble(&mut main.borrow_mut().incoming, data) else {
+        return;
+    };
+    let batch = handle_now(&mut main.borrow_mut(), &data);
     if let Some((files, names, folder)) = batch {
         start_job(main, &files, names, folder);
     }
@@ -470,6 +514,7 @@ pub fn run() {
         conflicts_due: false,
         tick: channel.port2(),
         generation: 0,
+        incoming: None,
     }));
     let weak = Rc::downgrade(&main);
     let helper = helper::Helper::start({
