@@ -46,8 +46,8 @@ pub fn App() -> impl IntoView {
     let paths = RwSignal::new(crate::paths_view::PathsView::default());
     // The merged report's file rows, set just after the rest of each view (see Response::View).
     let files = RwSignal::new(Vec::<FileRow>::new());
-    // Whether the overview, file tree and source view are mounted (from the first view on).
-    let explorer = RwSignal::new(false);
+    // How much of the page is mounted (see `Mounted`): a part a task, the first time inputs show.
+    let mounted = RwSignal::new(Mounted::Nothing);
     // The rows the overview shows: the file rows, set a task after them.
     let overview_rows = RwSignal::new(Vec::<FileRow>::new());
     // The rows of the view being received (Response::Rows), until its last piece.
@@ -98,11 +98,20 @@ pub fn App() -> impl IntoView {
             // The Paths panel follows in a task of its own.
             Response::View(mut v) => {
                 let p = std::mem::take(&mut v.paths);
-                set_timeout(move || view.set(v), std::time::Duration::ZERO);
+                let empty = v.shards.is_empty() && v.errors.is_empty() && v.source_files == 0;
+                set_timeout(
+                    move || {
+                        view.set(v);
+                        if empty {
+                            mounted.set(Mounted::Nothing);
+                        }
+                    },
+                    std::time::Duration::ZERO,
+                );
                 set_timeout(move || paths.set(p), std::time::Duration::ZERO);
-                // The overview, file tree and source view mount in a task of their own the first time.
-                if !explorer.get_untracked() {
-                    set_timeout(move || explorer.set(true), std::time::Duration::ZERO);
+                // The page's parts mount a task and a frame each the first time (after a clear, again).
+                if !empty && mounted.get_untracked() != Mounted::ALL {
+                    mount_next(mounted);
                 }
             }
             // The file rows (the tree, the treemap) come after the view in pieces, each decoded in a
@@ -256,6 +265,7 @@ pub fn App() -> impl IntoView {
     let has_shards = move || view.with(|v| !v.shards.is_empty());
     let source_files = Signal::derive(move || view.with(|v| v.source_files));
     let busy = move || pending.get() > 0;
+    let mounted_at = move |part: Mounted| move || mounted.get() >= part;
 
     view! {
         <div class="app">
@@ -294,11 +304,17 @@ pub fn App() -> impl IntoView {
                 })}
                 <LoadingBar progress=progress busy=Signal::derive(busy) />
                 <Show when=has_inputs fallback=|| view! { <EmptyState /> }>
-                    <SummaryCards summary=summary />
-                    <InputsPanel shards=shards errors=errors merge_diagnostics=merge_diagnostics on_remove=remove />
-                    <crate::viewer_ui::SourceCount count=source_files />
-                    <crate::paths_panel::PathsPanel shards=shards />
-                    <Show when=move || explorer.get()>
+                    <Show when=mounted_at(Mounted::Summary)>
+                        <SummaryCards summary=summary />
+                    </Show>
+                    <Show when=mounted_at(Mounted::Inputs)>
+                        <InputsPanel shards=shards errors=errors merge_diagnostics=merge_diagnostics on_remove=remove />
+                    </Show>
+                    <Show when=mounted_at(Mounted::Paths)>
+                        <crate::viewer_ui::SourceCount count=source_files />
+                        <crate::paths_panel::PathsPanel shards=shards />
+                    </Show>
+                    <Show when=mounted_at(Mounted::Explorer)>
                         <crate::explore::Overview rows=overview_rows shards=shards />
                         <crate::explore::FileTree rows=rows />
                         <crate::source_view::SourceView detail=source_detail fetch=fetch_file rows=rows />
@@ -310,6 +326,55 @@ pub fn App() -> impl IntoView {
             </div>
         </div>
     }
+}
+
+/// The parts of the page under the loaded inputs, in the order they mount: the first view mounts one
+/// part a task (mounting them all at once made a main-thread task of 40 to 80 ms here). The order of
+/// declaration is the order of mounting.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Mounted {
+    Nothing,
+    /// The summary cards.
+    Summary,
+    /// The overview, file tree and source view.
+    Explorer,
+    /// The inputs list.
+    Inputs,
+    /// The source count and the Paths panel.
+    Paths,
+}
+
+impl Mounted {
+    const ALL: Mounted = Mounted::Paths;
+
+    /// The part that mounts after this one. The overview, file tree and source view come second,
+    /// before the file rows are set, so that drawing the rows never adds their mount to its task.
+    fn next(self) -> Option<Mounted> {
+        match self {
+            Mounted::Nothing => Some(Mounted::Summary),
+            Mounted::Summary => Some(Mounted::Explorer),
+            Mounted::Explorer => Some(Mounted::Inputs),
+            Mounted::Inputs => Some(Mounted::Paths),
+            Mounted::Paths => None,
+        }
+    }
+}
+
+/// Mounts the next part in a task of its own, then the one after it once the page has drawn a frame:
+/// the parts' first layouts fall in frames of their own too.
+fn mount_next(mounted: RwSignal<Mounted>) {
+    set_timeout(
+        move || {
+            let Some(next) = mounted.get_untracked().next() else {
+                return;
+            };
+            mounted.set(next);
+            if next != Mounted::ALL {
+                request_animation_frame(move || mount_next(mounted));
+            }
+        },
+        std::time::Duration::ZERO,
+    );
 }
 
 /// What the page says before anything is loaded.
@@ -624,5 +689,31 @@ pub fn FileTable(
                 <p class="none">"No file matches the filter."</p>
             </Show>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mounted;
+
+    #[test]
+    fn the_page_parts_mount_one_at_a_time_in_their_order_up_to_the_last() {
+        // `mounted_at` compares parts by declaration order: it must be the order `next` mounts them in.
+        let mut order = vec![Mounted::Nothing];
+        while let Some(next) = order.last().and_then(|m| m.next()) {
+            assert!(next > *order.last().unwrap());
+            order.push(next);
+        }
+        assert_eq!(
+            order,
+            [
+                Mounted::Nothing,
+                Mounted::Summary,
+                Mounted::Explorer,
+                Mounted::Inputs,
+                Mounted::Paths
+            ]
+        );
+        assert_eq!(*order.last().unwrap(), Mounted::ALL);
     }
 }
