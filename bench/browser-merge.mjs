@@ -163,10 +163,12 @@ async function browserRun(browser, origin, files) {
   }, 250);
 
   // Long tasks of the page's main thread (Long Tasks API: every task over 50 ms) while the batch loads.
+  // Each as [start in ms after the drop, duration].
   await page.evaluate(() => {
     window.__longTasks = [];
+    window.__dropAt = performance.now();
     new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+      for (const e of list.getEntries()) window.__longTasks.push([e.startTime - window.__dropAt, e.duration]);
     }).observe({ type: 'longtask' });
   });
 
@@ -202,7 +204,7 @@ async function browserRun(browser, origin, files) {
   peak = Math.max(peak, childrenRssKiB());
 
   const longTasks = await page.evaluate(() => window.__longTasks ?? []).catch(() => []);
-  const longestTaskMs = longTasks.length ? Math.max(...longTasks) : 0;
+  const longestTaskMs = longTasks.length ? Math.max(...longTasks.map(([, d]) => d)) : 0;
   let totals = null;
   if (outcome.ok) {
     totals = await page.$$eval('[data-testid^=summary-]', (cards) =>
@@ -221,6 +223,8 @@ async function browserRun(browser, origin, files) {
     baseKiB: rssBefore,
     longestTaskMs,
     longTasks: longTasks.length,
+    // `duration@start` (ms; start after the drop) of each long task.
+    longTaskList: longTasks.map(([t, d]) => `${d.toFixed(0)}@${t.toFixed(0)}`).join(' '),
   };
 }
 
@@ -254,7 +258,9 @@ try {
       log(
         `${size} shards run ${r + 1}/${opts.runs}: browser ${br.secs.toFixed(3)} s, Chromium RSS ` +
           `${(br.baseKiB / 1024).toFixed(0)} -> peak ${(br.peakKiB / 1024).toFixed(0)} MiB, ` +
-          `longest main-thread task ${br.longestTaskMs.toFixed(0)} ms (${br.longTasks} over 50 ms)` +
+          `longest main-thread task ${br.longestTaskMs.toFixed(0)} ms (${br.longTasks} over 50 ms` +
+          (br.longTasks ? `: ${br.longTaskList}` : '') +
+          ')' +
           (br.error ? `, FAILED: ${br.error}` : '') +
           (br.problems.length ? `; ${br.problems.slice(0, 3).join('; ')}` : ''),
       );
