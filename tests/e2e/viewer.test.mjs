@@ -354,6 +354,59 @@ test('after one visit the page works offline (service worker), loading a dropped
   await context.close();
 });
 
+/**
+ * A page whose `n`-th request for the worker's wasm (1 = the state worker's, 2 = its parse helper's) is
+ * refused, as when the network goes away while the page starts. No service worker: it would answer
+ * from its cache.
+ */
+async function refuseWorkerWasm(n) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' });
+  const problems = [];
+  const warnings = [];
+  let seen = 0;
+  await context.route('**/covlens-worker_bg.wasm', (route) => (++seen === n ? route.abort('internetdisconnected') : route.continue()));
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
+    if (m.type() === 'warning') warnings.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  await page.goto(origin);
+  await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
+  return { context, page, problems, warnings, seen: () => seen };
+}
+
+test("a worker whose wasm cannot be loaded is named on the page; without its helper's, the state worker parses alone", async () => {
+  // The state worker's wasm refused: the page says so instead of waiting for ever.
+  {
+    const { context, page, problems, seen } = await refuseWorkerWasm(1);
+    await page.waitForSelector('[data-testid=worker-error]');
+    assert.equal(
+      await page.textContent('[data-testid=worker-error]'),
+      'the worker stopped: cannot load covlens-worker_bg.wasm (Failed to fetch) \u2014 reload the page to start again.',
+    );
+    assert.equal(seen(), 1, 'the helper never started');
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+  // The helper's refused: the same numbers, parsed by the state worker alone, and a warning in the console.
+  {
+    const { context, page, problems, warnings, seen } = await refuseWorkerWasm(2);
+    await page.setInputFiles('[data-testid=file-input]', ['unit.info', 'integration.info', 'net-gcovr.xml'].map((f) => path.join(fixtures, f)));
+    await settled(page, 3);
+    assert.deepEqual(await summary(page), THREE);
+    assert.deepEqual(await shardNames(page), ['unit.info', 'integration.info', 'net-gcovr.xml']);
+    assert.equal(seen(), 2);
+    assert.equal(await page.$('[data-testid=worker-error]'), null);
+    assert.ok(
+      warnings.includes('covlens: the parse helper stopped (cannot load covlens-worker_bg.wasm (Failed to fetch)); parsing goes on in one worker'),
+      warnings.join('\n'),
+    );
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('loading, merging, browsing and exporting request only the page and the ?report= URLs', async () => {
   const own = new Set(['/', '/index.html', ...fs.readdirSync(site).filter((f) => fs.statSync(path.join(site, f)).isFile()).map((f) => `/${f}`)]);
   const reports = [`${origin}/fixtures/unit.info`, `${origin}/fixtures/integration.info`];

@@ -99,12 +99,7 @@ impl Bridge {
         on_message.forget();
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
             ev.prevent_default();
-            let message = ev.message();
-            on_failure(if message.is_empty() {
-                "the worker stopped (it could not be loaded or it crashed)".to_string()
-            } else {
-                format!("the worker stopped: {message}")
-            });
+            on_failure(crate::loading::worker_stopped(&ev.message()));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();

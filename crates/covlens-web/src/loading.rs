@@ -186,6 +186,25 @@ pub fn fetch_network_error(url: &str, why: &str) -> String {
     format!("cannot fetch {url}: {}", why.trim().trim_end_matches('.'))
 }
 
+/// The text of a worker's uncaught error as the browser gives it (`Uncaught Error: why`), as `why`.
+pub fn uncaught_text(message: &str) -> &str {
+    let message = message.trim();
+    let message = message.strip_prefix("Uncaught ").unwrap_or(message);
+    message.strip_prefix("Error: ").unwrap_or(message)
+}
+
+/// The message of a worker that stopped: the browser's text of its uncaught error without the
+/// `Uncaught Error: ` it puts in front (web/worker-loader.js throws `cannot load ...` when the worker's
+/// wasm does not load), or a generic one when the browser gives none (a script that did not load).
+pub fn worker_stopped(message: &str) -> String {
+    let message = uncaught_text(message);
+    if message.is_empty() {
+        "the worker stopped (it could not be loaded or it crashed)".to_string()
+    } else {
+        format!("the worker stopped: {message}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +280,22 @@ mod tests {
         assert_eq!(
             fetch_network_error("x.info", "Failed to fetch."),
             "cannot fetch x.info: Failed to fetch"
+        );
+    }
+
+    #[test]
+    fn a_stopped_worker_is_named_without_the_browsers_prefix() {
+        assert_eq!(
+            worker_stopped("Uncaught Error: cannot load covlens-worker_bg.wasm (Failed to fetch)"),
+            "the worker stopped: cannot load covlens-worker_bg.wasm (Failed to fetch)"
+        );
+        assert_eq!(
+            worker_stopped("Uncaught RangeError: Maximum call stack size exceeded"),
+            "the worker stopped: RangeError: Maximum call stack size exceeded"
+        );
+        assert_eq!(
+            worker_stopped(" "),
+            "the worker stopped (it could not be loaded or it crashed)"
         );
     }
 }

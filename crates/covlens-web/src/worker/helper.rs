@@ -107,7 +107,9 @@ impl Helper {
         on_message.forget();
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
             ev.prevent_default();
-            on_answer(Answer::Failed(ev.message()));
+            on_answer(Answer::Failed(
+                crate::loading::uncaught_text(&ev.message()).to_string(),
+            ));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
