@@ -21,6 +21,7 @@
 //! Merging is commutative and associative on everything but the conflict tie-breaks, which are
 //! deterministic (smallest wins), and the empty report is its identity.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -495,7 +496,8 @@ fn add_taken(a: Option<u64>, b: Option<u64>, issues: &mut MergeIssues) -> Option
 }
 
 /// Merge-join of two vectors sorted by `cmp`, combining equal elements with `combine`.
-/// Fast path: when both hold the same keys (shards of one build), counts are added in place.
+/// Fast path: while both hold the same keys (shards of one build), counts are added in place, in
+/// one pass.
 fn merge_sorted<T: Clone>(
     a: &mut Vec<T>,
     b: &[T],
@@ -509,13 +511,21 @@ fn merge_sorted<T: Clone>(
         a.extend_from_slice(b);
         return;
     }
-    if a.len() == b.len() && a.iter().zip(b).all(|(x, y)| cmp(x, y) == Ordering::Equal) {
-        for (x, y) in a.iter_mut().zip(b) {
-            combine(x, y);
+    // The common case (shards of one build): the same keys in the same order. Items are combined
+    // pairwise while the keys agree; from the first that differs on, the rest is merged by key.
+    let mut same = 0;
+    for (x, y) in a.iter_mut().zip(b) {
+        if cmp(x, y) != Ordering::Equal {
+            break;
         }
+        combine(x, y);
+        same += 1;
+    }
+    if same == a.len() && same == b.len() {
         return;
     }
-    let old = std::mem::take(a);
+    let old = a.split_off(same);
+    let b = &b[same..];
     a.reserve(old.len() + b.len());
     let mut bi = b.iter().peekable();
     for mut x in old {
@@ -695,39 +705,76 @@ pub fn normalize(fc: &mut FileCoverage, issues: &mut MergeIssues) {
 
 /// Merges `other` into `into`, returning diagnostics that name the files concerned.
 pub fn merge_reports(into: &mut Report, other: &Report) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
     into.fidelity = into.fidelity.combine(other.fidelity);
-    for (path, fc) in &other.files {
-        match into.files.get_mut(path) {
-            Some(existing) => {
-                let mut issues = MergeIssues::default();
-                merge_file(existing, fc, &mut issues);
-                diags.extend(issues.to_diagnostics(path));
-            }
-            None => {
-                into.files.insert(path.clone(), fc.clone());
-            }
-        }
-    }
-    diags
+    merge_files(
+        into,
+        other
+            .files
+            .iter()
+            .map(|(p, fc)| (Cow::Borrowed(p), Cow::Borrowed(fc))),
+    )
 }
 
 /// Merges an owned report into `into` without cloning files `into` lacks.
 pub fn merge_reports_owned(into: &mut Report, other: Report) -> Vec<Diagnostic> {
-    let mut diags = Vec::new();
     into.fidelity = into.fidelity.combine(other.fidelity);
-    for (path, fc) in other.files {
-        match into.files.get_mut(&path) {
-            Some(existing) => {
-                let mut issues = MergeIssues::default();
-                merge_file(existing, &fc, &mut issues);
-                diags.extend(issues.to_diagnostics(&path));
-            }
-            None => {
-                into.files.insert(path, fc);
+    merge_files(
+        into,
+        other
+            .files
+            .into_iter()
+            .map(|(p, fc)| (Cow::Owned(p), Cow::Owned(fc))),
+    )
+}
+
+/// With fewer than one file in `other` for this many in `into`, each of `other`'s files is looked
+/// up in `into`; otherwise the two maps, both in path order, are merged in one pass.
+const LOOKUP_RATIO: usize = 8;
+
+/// Merges `other`'s files (in path order, each path once, as a report holds them) into `into`'s.
+/// Merging shards of a few thousand files each, one pass over both maps compares each path once,
+/// where looking each up compares it with a dozen others of the same long prefix.
+fn merge_files<'a>(
+    into: &mut Report,
+    other: impl ExactSizeIterator<Item = (Cow<'a, String>, Cow<'a, FileCoverage>)>,
+) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let mut merge = |existing: &mut FileCoverage, path: &str, fc: &FileCoverage| {
+        let mut issues = MergeIssues::default();
+        merge_file(existing, fc, &mut issues);
+        diags.extend(issues.to_diagnostics(path));
+    };
+    if other.len().saturating_mul(LOOKUP_RATIO) < into.files.len() {
+        for (path, fc) in other {
+            match into.files.get_mut(path.as_str()) {
+                Some(existing) => merge(existing, &path, &fc),
+                None => {
+                    into.files.insert(path.into_owned(), fc.into_owned());
+                }
             }
         }
+        return diags;
     }
+    let old = std::mem::take(&mut into.files);
+    let mut files = Vec::with_capacity(old.len() + other.len());
+    let mut other = other.peekable();
+    for (path, mut fc) in old {
+        // Each path compared once: the long prefixes paths share make comparing them the cost.
+        while let Some(order) = other.peek().map(|(p, _)| p.as_str().cmp(path.as_str())) {
+            let Some((p, f)) = other.next_if(|_| order != Ordering::Greater) else {
+                break;
+            };
+            if order == Ordering::Equal {
+                merge(&mut fc, &path, &f);
+                break;
+            }
+            files.push((p.into_owned(), f.into_owned()));
+        }
+        files.push((path, fc));
+    }
+    files.extend(other.map(|(p, f)| (p.into_owned(), f.into_owned())));
+    // Already in path order: the map is built without sorting.
+    into.files = files.into_iter().collect();
     diags
 }
 
@@ -784,10 +831,99 @@ mod tests {
     use super::*;
     use crate::model::Measure;
 
+    /// `merge_sorted` on (key, count) pairs, counts of equal keys added.
+    fn merged(a: &[(u32, u64)], b: &[(u32, u64)]) -> Vec<(u32, u64)> {
+        let mut a = a.to_vec();
+        merge_sorted(&mut a, b, |x, y| x.0.cmp(&y.0), |x, y| x.1 += y.1);
+        a
+    }
+
+    #[test]
+    fn sorted_items_merge_by_key_whether_the_keys_agree_all_the_way_part_of_it_or_not_at_all() {
+        // The same keys: added pairwise.
+        assert_eq!(
+            merged(&[(1, 1), (2, 2)], &[(1, 10), (2, 20)]),
+            [(1, 11), (2, 22)]
+        );
+        // The same first keys, then not: the rest merged by key, nothing lost or added twice.
+        assert_eq!(
+            merged(
+                &[(1, 1), (2, 2), (5, 5)],
+                &[(1, 10), (2, 20), (3, 30), (5, 50), (9, 90)]
+            ),
+            [(1, 11), (2, 22), (3, 30), (5, 55), (9, 90)]
+        );
+        // One side a prefix of the other.
+        assert_eq!(merged(&[(1, 1)], &[(1, 10), (2, 20)]), [(1, 11), (2, 20)]);
+        assert_eq!(merged(&[(1, 1), (2, 2)], &[(1, 10)]), [(1, 11), (2, 2)]);
+        // Different from the first key on; empty sides.
+        assert_eq!(
+            merged(&[(2, 2), (4, 4)], &[(1, 10), (4, 40)]),
+            [(1, 10), (2, 2), (4, 44)]
+        );
+        assert_eq!(merged(&[], &[(1, 10)]), [(1, 10)]);
+        assert_eq!(merged(&[(1, 1)], &[]), [(1, 1)]);
+    }
+
     fn parse(format: crate::Format, text: &str) -> Report {
         crate::parse_bytes_as(format, text.as_bytes(), &Default::default())
             .expect("parses")
             .report
+    }
+
+    /// An LCOV report of `files`, each `(path, [(line, hits)])`.
+    fn lcov_of(files: &[(&str, &[(u32, u64)])]) -> Report {
+        let mut text = String::new();
+        for (path, lines) in files {
+            text.push_str(&format!("SF:{path}\n"));
+            for (line, hits) in *lines {
+                text.push_str(&format!("DA:{line},{hits}\n"));
+            }
+            text.push_str("end_of_record\n");
+        }
+        parse(crate::Format::Lcov, &text)
+    }
+
+    #[test]
+    fn reports_merge_the_same_by_lookup_and_by_one_pass_in_path_order() {
+        // 20 files in `into`: 2 files of `other` are looked up, 12 are merged in one pass.
+        let names: Vec<String> = (0..20).map(|i| format!("src/f{i:02}.c")).collect();
+        let twenty: Vec<(&str, &[(u32, u64)])> = names
+            .iter()
+            .map(|n| (n.as_str(), &[(1, 1), (2, 0)][..]))
+            .collect();
+        let few = lcov_of(&[("src/f05.c", &[(2, 3)]), ("src/new.c", &[(1, 0)])]);
+        let many = lcov_of(&[
+            ("a/first.c", &[(1, 1)]),
+            ("src/f00.c", &[(2, 4), (3, 0)]),
+            ("src/f07.c", &[(1, 2)]),
+            ("src/f07b.c", &[(9, 9)]),
+            ("src/f19.c", &[(2, 1)]),
+            ("z/last.c", &[(1, 0)]),
+        ]);
+        for other in [&few, &many] {
+            let mut by_ref = lcov_of(&twenty);
+            assert!(merge_reports(&mut by_ref, other).is_empty());
+            let mut owned = lcov_of(&twenty);
+            merge_reports_owned(&mut owned, other.clone());
+            assert_eq!(by_ref, owned);
+            // Merged the other way round (`other` grows by lookups or passes of its own): the same.
+            let mut reverse = other.clone();
+            merge_reports(&mut reverse, &lcov_of(&twenty));
+            assert_eq!(by_ref, reverse);
+        }
+        let mut r = lcov_of(&twenty);
+        merge_reports(&mut r, &many);
+        let paths: Vec<&str> = r.files.keys().map(String::as_str).collect();
+        assert_eq!(paths.len(), 23);
+        assert_eq!(
+            (paths[0], paths[9], paths[22]),
+            ("a/first.c", "src/f07b.c", "z/last.c")
+        );
+        let t = crate::Totals::of_report(&r);
+        // 20 files of 2 lines, f00 gains line 3, 3 new files of 1 line: 44 lines; hit: 20 line 1s,
+        // f00 and f19 line 2, a/first.c and f07b.c.
+        assert_eq!((t.lines.hit, t.lines.found), (24, 44));
     }
 
     /// A boolean input (SonarQube) merged with a counting one (LCOV): hits add up, whether a line was hit

@@ -488,11 +488,17 @@ pub fn reconcile(shards: &[ShardPaths<'_>], source_tree: &[&str], rules: &Rules)
     let mut per_shard: Vec<Vec<usize>> = Vec::with_capacity(n);
     for (si, s) in shards.iter().enumerate() {
         let mut mine = Vec::with_capacity(s.paths.len());
-        for p in &s.paths {
-            let k = *index.entry(p).or_insert_with(|| {
-                originals.push((p, Bits::new(total), si));
-                originals.len() - 1
-            });
+        // Shards of one build list the same paths in the same order: the previous shard's path at
+        // the same place is tried first, which spares hashing the path.
+        let before = si.checked_sub(1).map(|b| (&shards[b].paths, &per_shard[b]));
+        for (i, p) in s.paths.iter().enumerate() {
+            let k = match before {
+                Some((paths, keys)) if paths.get(i) == Some(p) => keys[i],
+                _ => *index.entry(p).or_insert_with(|| {
+                    originals.push((p, Bits::new(total), si));
+                    originals.len() - 1
+                }),
+            };
             originals[k].1.set(si);
             mine.push(k);
         }

@@ -15,7 +15,7 @@ use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, 
 
 use crate::batch::{Batch, Outcome, Owner};
 use crate::bridge::js_error_text;
-use crate::protocol::{Progress, Request, Response};
+use crate::protocol::{Progress, ProgressPacer, Request, Response};
 use crate::worker_state::{cannot_read, parse_if_plain, ProgressRead, WorkerState};
 
 mod helper;
@@ -128,6 +128,8 @@ struct Main {
     generation: u32,
     /// A request whose files are still coming (see [`crate::bridge::FILES_PER_MESSAGE`]).
     incoming: Option<Incoming>,
+    /// Paces the progress messages of a batch.
+    pacer: ProgressPacer,
 }
 
 /// A request posted with the first of its files; the rest come in `more` messages.
@@ -300,7 +302,9 @@ fn start_job(main: &Shared, files: &JsValue, names: Vec<String>, folder: bool) {
 /// The page's progress between inputs: inputs joined, bytes parsed by either worker.
 fn post_progress(m: &Main) {
     if let Some(job) = &m.job {
-        post(&m.scope, &Response::Progress(job.progress(String::new())));
+        if m.pacer.due(js_sys::Date::now()) {
+            post(&m.scope, &Response::Progress(job.progress(String::new())));
+        }
     }
 }
 
@@ -341,12 +345,16 @@ fn local_step(main: &Shared) {
     let size = job.batch.size(i);
     let in_turn = job.batch.is_turn_of(i);
     let mut progress = job.progress(name.clone());
-    let (scope, state) = (&m.scope, &mut m.state);
-    post(scope, &Response::Progress(progress.clone()));
+    let (scope, state, pacer) = (&m.scope, &mut m.state, &m.pacer);
+    if pacer.due(js_sys::Date::now()) {
+        post(scope, &Response::Progress(progress.clone()));
+    }
     let base = progress.bytes_done;
     let on_read = move |read: u64| {
-        progress.bytes_done = base + read;
-        post(scope, &Response::Progress(progress.clone()));
+        if pacer.due(js_sys::Date::now()) {
+            progress.bytes_done = base + read;
+            post(scope, &Response::Progress(progress.clone()));
+        }
     };
     let outcome = match BlobRead::new(file) {
         Ok(blob) => {
@@ -515,6 +523,7 @@ pub fn run() {
         tick: channel.port2(),
         generation: 0,
         incoming: None,
+        pacer: ProgressPacer::default(),
     }));
     let weak = Rc::downgrade(&main);
     let helper = helper::Helper::start({

@@ -181,6 +181,11 @@ impl WorkerState {
                 let id = self.shards.add(name, loaded, bytes);
                 self.records.push((id, records));
                 self.remap_after_add(id);
+                // Counted now, while the other inputs of a drop are still being parsed, rather
+                // than in the first view that waits for all of them.
+                if let Some(s) = self.shards.get(id) {
+                    s.totals();
+                }
             }
             Err(e) if self.skipped_in_folder(name, &e) => {}
             Err(e) => self.errors.push(LoadError {
@@ -357,7 +362,7 @@ impl WorkerState {
                 format_name: s.format.display_name().to_string(),
                 bytes: s.bytes,
                 files: s.report.files.len() as u64,
-                totals: Totals::of_report(&s.report).into(),
+                totals: s.totals().into(),
                 diagnostic_count: s.diagnostics.len() as u64,
                 diagnostics: s
                     .diagnostics
