@@ -91,8 +91,8 @@ pub struct Progress {
 }
 
 /// While a batch loads, the worker says how far it got at most this often, in milliseconds: each
-/// message costs the page a decode and a repaint, on the same cores that parse (reading 1 MiB
-/// slices, a message per slice was 200 repaints for 390 MB).
+/// message costs the page a decode and a repaint, on the same cores that parse (a message per
+/// slice read was 200 repaints for 390 MB in 1 MiB slices).
 pub const PROGRESS_EVERY_MS: f64 = 100.0;
 
 /// Paces the progress messages of a batch ([`PROGRESS_EVERY_MS`]).
