@@ -355,53 +355,72 @@ test('after one visit the page works offline (service worker), loading a dropped
 });
 
 /**
- * A page whose `n`-th request for the worker's wasm (1 = the state worker's, 2 = its parse helper's) is
- * refused, as when the network goes away while the page starts. No service worker: it would answer
- * from its cache.
+ * A page whose `n`-th request for the worker file `file` (1 = the state worker's, 2 = its parse
+ * helper's) is refused, as when the network goes away while the page starts. No service worker: it
+ * would answer from its cache.
  */
-async function refuseWorkerWasm(n) {
+async function refuseWorkerFile(file, n) {
+  // Refused (503) by a server of its own: Playwright's routing does not see the requests of a worker
+  // started by a worker.
+  const { server: own, origin: at } = await serve(site);
+  const [handler] = own.listeners('request');
+  own.removeAllListeners('request');
+  let seen = 0;
+  own.on('request', (req, res) => {
+    if (new URL(req.url, 'http://x').pathname === `/${file}` && ++seen === n) {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      return res.end('offline');
+    }
+    handler(req, res);
+  });
   const context = await browser.newContext({ viewport: { width: 1280, height: 720 }, serviceWorkers: 'block' });
+  context.on('close', () => own.close());
   const problems = [];
   const warnings = [];
-  let seen = 0;
-  await context.route('**/covlens-worker_bg.wasm', (route) => (++seen === n ? route.abort('internetdisconnected') : route.continue()));
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
     if (m.type() === 'warning') warnings.push(m.text());
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  await page.goto(origin);
+  await page.goto(at);
   await page.waitForSelector('[data-testid=file-input]', { state: 'attached' });
-  return { context, page, problems, warnings, seen: () => seen };
+  return { context, page, problems, warnings, seen: () => seen, at };
 }
 
-test("a worker whose wasm cannot be loaded is named on the page; without its helper's, the state worker parses alone", async () => {
-  // The state worker's wasm refused: the page says so instead of waiting for ever.
-  {
-    const { context, page, problems, seen } = await refuseWorkerWasm(1);
+test("a worker that cannot be loaded is named on the page; without its helper, the state worker parses alone", async () => {
+  // The state worker's script or wasm refused: the page says so instead of waiting for ever.
+  const wasmRefused = (at) =>
+    `cannot load covlens-worker_bg.wasm (failed to fetch Wasm: 503 Service Unavailable fetching '${at}/covlens-worker_bg.wasm')`;
+  for (const [file, bannerAt] of [
+    ['worker-loader.js', () => 'the worker stopped (it could not be loaded or it crashed)'],
+    ['covlens-worker_bg.wasm', (at) => `the worker stopped: ${wasmRefused(at)}`],
+  ]) {
+    const { context, page, problems, seen, at } = await refuseWorkerFile(file, 1);
+    const banner = bannerAt(at);
     await page.waitForSelector('[data-testid=worker-error]');
-    assert.equal(
-      await page.textContent('[data-testid=worker-error]'),
-      'the worker stopped: cannot load covlens-worker_bg.wasm (Failed to fetch) \u2014 reload the page to start again.',
-    );
-    assert.equal(seen(), 1, 'the helper never started');
+    assert.equal(await page.textContent('[data-testid=worker-error]'), `${banner} \u2014 reload the page to start again.`);
+    assert.equal(seen(), 1, `${file}: the helper never started`);
     assert.deepEqual(problems, []);
     await context.close();
   }
   // The helper's refused: the same numbers, parsed by the state worker alone, and a warning in the console.
-  {
-    const { context, page, problems, warnings, seen } = await refuseWorkerWasm(2);
+  for (const [file, whyAt] of [
+    ['worker-loader.js', () => 'its script could not be loaded'],
+    ['covlens-worker_bg.wasm', wasmRefused],
+  ]) {
+    const { context, page, problems, warnings, seen, at } = await refuseWorkerFile(file, 2);
+    const why = whyAt(at);
+    const warned = `covlens: the parse helper stopped (${why}); parsing goes on in one worker`;
+    // The helper fails before it says it is ready: it is never given an input.
+    for (let i = 0; i < 100 && !warnings.includes(warned); i++) await new Promise((r) => setTimeout(r, 50));
     await page.setInputFiles('[data-testid=file-input]', ['unit.info', 'integration.info', 'net-gcovr.xml'].map((f) => path.join(fixtures, f)));
     await settled(page, 3);
     assert.deepEqual(await summary(page), THREE);
     assert.deepEqual(await shardNames(page), ['unit.info', 'integration.info', 'net-gcovr.xml']);
     assert.equal(seen(), 2);
     assert.equal(await page.$('[data-testid=worker-error]'), null);
-    assert.ok(
-      warnings.includes('covlens: the parse helper stopped (cannot load covlens-worker_bg.wasm (Failed to fetch)); parsing goes on in one worker'),
-      warnings.join('\n'),
-    );
+    assert.ok(warnings.includes(warned), `${file}: ${warnings.join('\n')}`);
     assert.deepEqual(problems, []);
     await context.close();
   }

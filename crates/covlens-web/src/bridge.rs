@@ -9,7 +9,7 @@ use std::rc::{Rc, Weak};
 use js_sys::{Array, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{ErrorEvent, File, MessageEvent, Worker};
+use web_sys::{Event, File, MessageEvent, Worker};
 
 use crate::protocol::{Request, Response};
 
@@ -57,6 +57,14 @@ pub fn js_error_text(e: &JsValue) -> String {
     format!("{e:?}")
 }
 
+/// The message of a worker's `error` event: an `ErrorEvent`'s text (an uncaught error in it), or
+/// empty for a plain `Event` (its script could not be fetched), which has no message.
+pub fn error_event_text(ev: &web_sys::Event) -> String {
+    ev.dyn_ref::<web_sys::ErrorEvent>()
+        .map(|e| e.message())
+        .unwrap_or_default()
+}
+
 impl Bridge {
     /// Starts the worker. `on_response` gets every message it sends; `on_failure` gets a description
     /// when the worker cannot start or stops.
@@ -97,9 +105,10 @@ impl Bridge {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         // The worker lives as long as the page, and so do its handlers.
         on_message.forget();
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
+        // An `ErrorEvent` when the worker threw, a plain `Event` when its script did not load.
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
             ev.prevent_default();
-            on_failure(crate::loading::worker_stopped(&ev.message()));
+            on_failure(crate::loading::worker_stopped(&error_event_text(&ev)));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();

@@ -288,6 +288,8 @@ fn start_job(main: &Shared, files: &JsValue, names: Vec<String>, folder: bool) {
     let bytes_total = sizes.iter().sum();
     let mut batch = Batch::new(sizes);
     let next_local = batch.take(Owner::Local);
+    // A new batch says how far it got at once, whenever the last one last did.
+    m.pacer = ProgressPacer::default();
     m.job = Some(Job {
         generation: m.generation,
         batch,

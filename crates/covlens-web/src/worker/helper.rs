@@ -12,7 +12,7 @@ use covlens_core::{wire, Loaded, ParseError, ParseOptions};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{DedicatedWorkerGlobalScope, ErrorEvent, File, MessageEvent, Worker, WorkerOptions};
+use web_sys::{DedicatedWorkerGlobalScope, Event, File, MessageEvent, Worker, WorkerOptions};
 
 use super::{BlobRead, CHUNK};
 use crate::bridge::{js_error_text, WORKER_URL};
@@ -105,11 +105,16 @@ impl Helper {
         });
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |ev: ErrorEvent| {
+        // An `ErrorEvent` when the helper threw, a plain `Event` when its script did not load.
+        let on_error = Closure::<dyn FnMut(Event)>::new(move |ev: Event| {
             ev.prevent_default();
-            on_answer(Answer::Failed(
-                crate::loading::uncaught_text(&ev.message()).to_string(),
-            ));
+            let text = crate::bridge::error_event_text(&ev);
+            let why = crate::loading::uncaught_text(&text);
+            on_answer(Answer::Failed(if why.is_empty() {
+                "its script could not be loaded".to_string()
+            } else {
+                why.to_string()
+            }));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
