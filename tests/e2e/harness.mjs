@@ -89,14 +89,20 @@ export async function openPage(browser, origin, url = '/', { viewport = { width:
   return { context, page, problems };
 }
 
-/** Waits until the worker has answered every request (nothing loading) and `n` inputs (shards and load errors) are listed. */
+/**
+ * Waits until the worker has answered every request (nothing loading), `n` inputs (shards and load
+ * errors) are listed, and the inputs panel has drawn every row it shows (the first 100 inputs of a
+ * larger drop, see `data-shown`).
+ */
 export async function settled(page, n) {
-  await page.waitForFunction(
-    (n) =>
-      !document.querySelector('[data-testid=loading]') &&
-      document.querySelectorAll('[data-testid=shard-row], [data-testid=load-error]').length === n,
-    n,
-  );
+  await page.waitForFunction((n) => {
+    if (document.querySelector('[data-testid=loading]')) return false;
+    const rows = document.querySelectorAll('[data-testid=shard-row], [data-testid=load-error]').length;
+    const panel = document.querySelector('[data-testid=inputs]');
+    if (!panel) return rows === n;
+    const { loaded, failed, shown } = panel.dataset;
+    return Number(loaded) + Number(failed) === n && rows === Number(shown) + Number(failed);
+  }, n);
 }
 
 /** The summary cards as `{ lines: [hit, found], branches: [...], functions: [...] }`. */

@@ -107,6 +107,63 @@ test('a picked folder loads every report inside, recursively; text files become 
   await context.close();
 });
 
+test('a drop of 300 reports merges them all and lists the first 100 inputs until asked; a hidden one toggles', async () => {
+  // 300 LCOV reports of one job each: report i covers src/m{i % 30}.c, line l hit when (i + l) % 4 == 0;
+  // report 250 alone also hits src/m10.c:1.
+  const hits = (i, l) => (i + l) % 4 === 0 || (i === 250 && l === 1);
+  const dir = path.join(tmp, 'many');
+  fs.mkdirSync(dir, { recursive: true });
+  const files = [];
+  for (let i = 0; i < 300; i++) {
+    let text = `TN:\nSF:src/m${i % 30}.c\n`;
+    for (let l = 1; l <= 10; l++) text += `DA:${l},${hits(i, l) ? i + 1 : 0}\n`;
+    const file = path.join(dir, `job-${String(i).padStart(3, '0')}.info`);
+    fs.writeFileSync(file, text + 'end_of_record\n');
+    files.push(file);
+  }
+  // The merged lines, counted here: a line is hit when any enabled report hits it.
+  const lines = (skip) => {
+    const hit = new Set();
+    for (let i = 0; i < 300; i++) {
+      for (let l = 1; l <= 10; l++) if (i !== skip && hits(i, l)) hit.add(`${i % 30}:${l}`);
+    }
+    return [hit.size, 300];
+  };
+  const { context, page, problems } = await openPage('/', { width: 1280, height: 900 });
+  await page.setInputFiles('[data-testid=file-input]', files);
+  await settled(page, 300);
+  assert.deepEqual((await summary(page)).lines, lines(-1));
+  assert.equal(await page.textContent('.inputs .panel-title'), '300 inputs merged');
+  // The first 100 inputs are drawn, in drop order, here and in the per-input breakdown.
+  const names = await shardNames(page);
+  assert.equal(names.length, 100);
+  assert.deepEqual([names[0], names[99]], ['job-000.info', 'job-099.info']);
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid=shard-breakdown-row]').length === 100);
+  assert.equal(
+    await page.textContent('.breakdown tr.more-inputs'),
+    '\u2026 and 200 more inputs (the inputs list can show them all)',
+  );
+  assert.equal(await page.textContent('[data-testid=inputs-hidden]'), 'the first 100 are listed; the merge counts all');
+  assert.equal(await page.textContent('[data-testid=inputs-show-all]'), 'List all 300');
+  await page.screenshot({ path: path.join(screenshots, 'many-inputs.png') });
+  // Asked, the list draws all 300 (a step per task) and the button goes.
+  await page.click('[data-testid=inputs-show-all]');
+  await settled(page, 300);
+  assert.equal((await shardNames(page)).length, 300);
+  assert.equal(await page.$('[data-testid=inputs-show-all]'), null);
+  assert.equal(await page.$('[data-testid=inputs-hidden]'), null);
+  // An input that was not drawn at first turns off, and the merged lines follow.
+  await page.click('[data-testid=shard-row][data-name="job-250.info"] [data-testid=shard-toggle]');
+  await page.waitForFunction(
+    (hit) => !document.querySelector('[data-testid=loading]') && document.querySelector('[data-testid=summary-lines]').dataset.hit === String(hit),
+    lines(250)[0],
+  );
+  assert.deepEqual((await summary(page)).lines, lines(250));
+  assert.notDeepEqual(lines(250), lines(-1));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a dropped directory is walked recursively (synthetic drop of FileSystemEntry-shaped items)', async () => {
   const { context, page, problems } = await openPage();
   const read = (n) => fs.readFileSync(path.join(fixtures, n), 'utf8');

@@ -487,22 +487,39 @@ pub fn InputsPanel(
         }
         t
     };
-    // Many inputs are drawn a step at a time, a task each (see crate::view::next_input_limit).
-    let limit = RwSignal::new(INPUTS_STEP);
+    // Many inputs are drawn a step at a time, a task each, and only the first INPUTS_SHOWN until asked.
+    let cap = RwSignal::new(INPUTS_SHOWN);
+    // After a clear, a new drop shows its first inputs only again.
     Effect::new(move |_| {
-        let (count, now) = (shards.with(Vec::len), limit.get());
-        if let Some(next) = next_input_limit(count, now, INPUTS_STEP) {
-            if count == 0 {
-                limit.set(next);
-            } else {
-                set_timeout(move || limit.set(next), std::time::Duration::ZERO);
-            }
+        if shards.with(Vec::is_empty) && cap.get_untracked() != INPUTS_SHOWN {
+            cap.set(INPUTS_SHOWN);
         }
     });
-    let shown = move || shards.with(|s| s.iter().take(limit.get()).cloned().collect::<Vec<_>>());
+    let limit = stepped_limit(Signal::derive(move || shards.with(Vec::len)), cap.into());
+    let shown = move || {
+        let n = limit.get();
+        shards.with(|s| s.iter().take(n).cloned().collect::<Vec<_>>())
+    };
+    let hidden = move || shards.with(Vec::len).saturating_sub(cap.get());
     view! {
-        <section class="panel inputs">
-            <h2 class="panel-title">{title}</h2>
+        <section
+            class="panel inputs"
+            data-testid="inputs"
+            data-loaded=move || shards.with(Vec::len).to_string()
+            data-failed=move || errors.with(Vec::len).to_string()
+            data-shown=move || shards.with(Vec::len).min(cap.get()).to_string()
+        >
+            <div class="toolbar inputs-head">
+                <h2 class="panel-title">{title}</h2>
+                {move || (hidden() > 0).then(|| view! {
+                    <span class="count" data-testid="inputs-hidden">
+                        {format!("the first {} are listed; the merge counts all", group(INPUTS_SHOWN as u64))}
+                    </span>
+                    <button type="button" class="button" data-testid="inputs-show-all" on:click=move |_| cap.set(usize::MAX)>
+                        {format!("List all {}", group(shards.with(Vec::len) as u64))}
+                    </button>
+                })}
+            </div>
             <ul class="input-list">
                 <For
                     each=shown
@@ -539,6 +556,27 @@ pub fn InputsPanel(
 /// How many inputs the first task of a view draws, and each next one adds: a row costs about 1.5 ms
 /// to draw, so 32 CI shards drawn at once made a long main-thread task.
 const INPUTS_STEP: usize = 6;
+
+/// How many inputs the inputs list and the per-input breakdown draw until the user asks for all: a
+/// drop of 1,000 reports drawn whole kept the page's thread busy for seconds after its summary.
+pub const INPUTS_SHOWN: usize = 100;
+
+/// How many of `count` items to draw now: [`INPUTS_STEP`] at first, one step more per task until
+/// `count` (or `cap`) are drawn (see [`next_input_limit`]).
+pub fn stepped_limit(count: Signal<usize>, cap: Signal<usize>) -> Signal<usize> {
+    let limit = RwSignal::new(INPUTS_STEP);
+    Effect::new(move |_| {
+        let (count, now) = (count.get().min(cap.get()), limit.get());
+        if let Some(next) = next_input_limit(count, now, INPUTS_STEP) {
+            if count == 0 {
+                limit.set(next);
+            } else {
+                set_timeout(move || limit.set(next), std::time::Duration::ZERO);
+            }
+        }
+    });
+    Signal::derive(move || limit.get().min(cap.get()))
+}
 
 fn numbered<T>(v: Vec<T>) -> Vec<(usize, T)> {
     v.into_iter().enumerate().collect()

@@ -16,6 +16,52 @@ pub enum Owner {
     Helper,
 }
 
+/// Small inputs a worker reads in one go (one `FileReaderSync` call over a `Blob` of them): each
+/// call costs about a millisecond besides the bytes, which was most of the time of a drop of 1,000
+/// small reports (`bench/many-inputs.mjs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// An input larger than this is read on its own.
+    pub small: u64,
+    /// At most this many inputs in one read.
+    pub files: usize,
+    /// At most this many bytes in one read.
+    pub bytes: u64,
+}
+
+impl Run {
+    /// 1 MiB inputs, 64 of them or 4 MiB in all.
+    pub const DEFAULT: Run = Run {
+        small: 1 << 20,
+        files: 64,
+        bytes: 4 << 20,
+    };
+
+    /// Cuts `inputs` (in order) into runs to read in one go: consecutive small ones up to the
+    /// limits; a larger one alone.
+    pub fn group(&self, inputs: &[usize], size: impl Fn(usize) -> u64) -> Vec<Vec<usize>> {
+        let mut runs: Vec<Vec<usize>> = Vec::new();
+        let mut bytes = 0;
+        for &i in inputs {
+            let n = size(i);
+            let fits = runs.last().is_some_and(|run| {
+                n <= self.small
+                    && run.len() < self.files
+                    && bytes + n <= self.bytes
+                    && run.iter().all(|&j| size(j) <= self.small)
+            });
+            if fits {
+                bytes += n;
+                runs.last_mut().expect("checked").push(i);
+            } else {
+                bytes = n;
+                runs.push(vec![i]);
+            }
+        }
+        runs
+    }
+}
+
 /// What became of an input, waiting for its turn to join.
 #[derive(Debug, PartialEq)]
 pub enum Outcome<T> {
@@ -99,6 +145,28 @@ impl<T> Batch<T> {
             }
         }
         given
+    }
+
+    /// After `owner` took input `first`: takes the next waiting inputs (those `owner` would take
+    /// next, skipping the other side's) that [`Run::group`] puts in one run with it, and returns the
+    /// run (`first` included, in order).
+    pub fn take_run(&mut self, owner: Owner, first: usize, limits: Run) -> Vec<usize> {
+        let next: Vec<usize> = std::iter::once(first)
+            .chain(
+                (first + 1..self.slots.len())
+                    .filter(|&i| matches!(self.slots[i], Slot::Waiting))
+                    .take(limits.files),
+            )
+            .collect();
+        let run = limits
+            .group(&next, |i| self.sizes[i])
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        for &i in &run[1.min(run.len())..] {
+            self.slots[i] = Slot::Taken(owner);
+        }
+        run
     }
 
     /// True when every input before `i` has joined, so `i` may be loaded straight into the shards.
@@ -249,6 +317,64 @@ mod tests {
         assert_eq!(b.take(Owner::Local), Some(6));
         assert_eq!(b.take(Owner::Local), None);
         assert!(b.split(Owner::Helper).is_empty(), "nothing waits");
+    }
+
+    #[test]
+    fn small_inputs_are_grouped_in_runs_within_the_limits_and_a_large_one_goes_alone() {
+        let limits = Run {
+            small: 10,
+            files: 3,
+            bytes: 20,
+        };
+        let sizes = [5, 5, 5, 5, 11, 4, 9, 9, 0];
+        let size = |i: usize| sizes[i];
+        let all: Vec<usize> = (0..sizes.len()).collect();
+        // Three files at most; 11 bytes is large; 4 + 9 + 9 is over 20 bytes.
+        assert_eq!(
+            limits.group(&all, size),
+            [vec![0, 1, 2], vec![3], vec![4], vec![5, 6], vec![7, 8]]
+        );
+        // Not necessarily consecutive indices: the helper's share.
+        assert_eq!(limits.group(&[1, 3, 5], size), [vec![1, 3, 5]]);
+        assert!(limits.group(&[], size).is_empty());
+    }
+
+    #[test]
+    fn a_run_takes_the_next_small_waiting_inputs() {
+        let mut b: Batch<()> = Batch::new(vec![5, 5, 5, 5, 5, 50, 5]);
+        let limits = Run {
+            small: 10,
+            files: 64,
+            bytes: 1000,
+        };
+        assert_eq!(b.take(Owner::Helper), Some(0));
+        assert_eq!(b.take(Owner::Local), Some(1));
+        b.slots[3] = Slot::Taken(Owner::Helper);
+        // 2 and 4 wait, 3 is the helper's (skipped), 5 is large: the run stops there.
+        assert_eq!(b.take_run(Owner::Local, 1, limits), [1, 2, 4]);
+        assert_eq!(b.held_by(Owner::Local), 3);
+        assert_eq!(b.take(Owner::Local), Some(5));
+        assert_eq!(b.take_run(Owner::Local, 5, limits), [5]);
+        assert_eq!(b.take(Owner::Local), Some(6));
+        assert_eq!(b.take_run(Owner::Local, 6, limits), [6]);
+        assert!(!b.has_waiting());
+    }
+
+    #[test]
+    fn after_a_split_the_state_workers_run_skips_the_helpers_inputs() {
+        let mut b: Batch<()> = Batch::new(vec![5; 10]);
+        assert_eq!(b.take(Owner::Local), Some(0));
+        assert_eq!(b.split(Owner::Helper), [1, 3, 5, 7, 9]);
+        assert_eq!(b.take_run(Owner::Local, 0, Run::DEFAULT), [0, 2, 4, 6, 8]);
+        assert!(!b.has_waiting());
+        // A run holds no more than its limit of inputs.
+        let mut b: Batch<()> = Batch::new(vec![1; 100]);
+        assert_eq!(b.take(Owner::Local), Some(0));
+        assert_eq!(
+            b.take_run(Owner::Local, 0, Run::DEFAULT).len(),
+            Run::DEFAULT.files
+        );
+        assert_eq!(b.take(Owner::Local), Some(Run::DEFAULT.files));
     }
 
     #[test]

@@ -17,10 +17,16 @@ use crate::protocol::{Request, Response};
 pub const WORKER_URL: &str = "./worker-loader.js";
 
 /// Files posted per message. The browser takes a snapshot of each file (a stat) on the page's thread
-/// the first time it is posted, about 2 ms a file here: the files of a drop go in messages of this many,
-/// a task each, so that hundreds of files never make one long task. The worker puts the request back
+/// the first time it is posted, 0.3 to 2 ms a file here: the files of a drop go in messages of this many,
+/// as many per task as fit in [`POST_BUDGET_MS`], so that hundreds of files never make one long task. The worker puts the request back
 /// together (`count` in the first message, `more` in the next ones).
 pub const FILES_PER_MESSAGE: usize = 8;
+
+/// How long one task may go on posting messages with files, in milliseconds: several messages go per
+/// task while they are quick (the snapshots cost 0.3 to 2 ms a file here), and the rest wait for the
+/// next task. One message per task made 125 tasks of a drop of 1,000 files, each also waiting out the
+/// browser's 4 ms minimum for nested timers.
+pub const POST_BUDGET_MS: f64 = 16.0;
 
 struct Inner {
     worker: Worker,
@@ -147,9 +153,11 @@ impl Bridge {
     }
 }
 
-/// Posts the queued messages in order once the worker is ready; after a message with files, the rest
-/// wait for a task of their own (see [`FILES_PER_MESSAGE`]), and report a failure to `on_failure`.
+/// Posts the queued messages in order once the worker is ready; once a task has posted files for
+/// [`POST_BUDGET_MS`], the rest wait for a task of their own (see [`FILES_PER_MESSAGE`]), and report a
+/// failure to `on_failure`.
 fn pump(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
+    let start = js_sys::Date::now();
     loop {
         let mut i = inner.borrow_mut();
         if !i.ready || i.scheduled {
@@ -163,7 +171,7 @@ fn pump(inner: &Rc<RefCell<Inner>>) -> Result<(), String> {
             i.queue.clear();
             return Err(format!("cannot reach the worker ({})", js_error_text(&e)));
         }
-        if with_files && !i.queue.is_empty() {
+        if with_files && !i.queue.is_empty() && js_sys::Date::now() - start >= POST_BUDGET_MS {
             i.scheduled = true;
             let weak: Weak<RefCell<Inner>> = Rc::downgrade(inner);
             leptos::prelude::set_timeout(

@@ -338,6 +338,17 @@ pub fn Overview(
 ) -> impl IntoView {
     let ui = expect_context::<UiState>();
     let langs = Memo::new(move |_| rows.with(|r| by_language(r)));
+    // The first inputs, drawn a step per task like the inputs list (crate::app::INPUTS_SHOWN).
+    let cap = crate::app::INPUTS_SHOWN;
+    let limit = crate::app::stepped_limit(
+        Signal::derive(move || shards.with(Vec::len)),
+        Signal::stored(cap),
+    );
+    let shown_shards = move || {
+        let n = limit.get();
+        shards.with(|s| s.iter().take(n).cloned().collect::<Vec<_>>())
+    };
+    let hidden = move || shards.with(Vec::len).saturating_sub(cap);
     view! {
         <section class="panel overview" aria-label="Overview">
             <div class="toolbar">
@@ -367,7 +378,7 @@ pub fn Overview(
                     <caption>"By input (each on its own)"</caption>
                     <thead><tr><th scope="col">"Input"</th><th scope="col">"Files"</th><th scope="col">"Lines"</th><th scope="col">"Branches"</th><th scope="col">"Functions"</th></tr></thead>
                     <tbody>
-                        <For each=move || shards.get() key=|s| s.clone() children=move |s| {
+                        <For each=shown_shards key=|s| s.clone() children=move |s| {
                             let (hit, found) = count_attrs(s.totals.lines);
                             view! {
                                 <tr data-testid="shard-breakdown-row" data-name=s.name.clone() data-hit=hit data-found=found class:off=!s.enabled>
@@ -379,6 +390,9 @@ pub fn Overview(
                                 </tr>
                             }
                         } />
+                        {move || (hidden() > 0).then(|| view! {
+                            <tr class="more-inputs"><td colspan="5">{format!("{} (the inputs list can show them all)", crate::view::and_more(hidden() as u64, "input", "inputs"))}</td></tr>
+                        })}
                     </tbody>
                 </table>
             </div>

@@ -18,7 +18,7 @@ use leptos::prelude::*;
 use crate::explore::{ShardActions, UiState};
 use crate::paths_view::{ConflictRow, JoinGroup, PathsView, RuleRef};
 use crate::protocol::{Request, ShardRow};
-use crate::view::{group_digits, plural};
+use crate::view::{and_more, group_digits};
 
 /// The worker's latest [`PathsView`], shared with the file tree (which marks files with conflicts).
 #[derive(Clone, Copy, Debug)]
@@ -72,26 +72,29 @@ pub fn PathsPanel(#[prop(into)] shards: Signal<Vec<ShardRow>>) -> impl IntoView 
                     || p.conflict_count > 0
             })
     };
-    let joins = move || v.with(|p| p.joins.clone());
+    // Up to JOINS_SHOWN joins, a few lines each: drawn a step per task (crate::app::stepped_limit).
+    let join_limit = crate::app::stepped_limit(
+        Signal::derive(move || v.with(|p| p.joins.len())),
+        Signal::stored(usize::MAX),
+    );
+    let joins = move || {
+        let n = join_limit.get();
+        v.with(|p| p.joins.iter().take(n).cloned().collect::<Vec<_>>())
+    };
     let ambiguities = move || v.with(|p| p.ambiguities.clone());
     let roots = move || v.with(|p| p.roots.clone());
     let conflicts = move || v.with(|p| p.conflicts.clone());
     let more_joins = move || {
         v.with(|p| {
             let more = p.join_count.saturating_sub(p.joins.len() as u64);
-            (more > 0).then(|| {
-                format!(
-                    "\u{2026} and {} more",
-                    plural(more, "joined file", "joined files")
-                )
-            })
+            (more > 0).then(|| and_more(more, "joined file", "joined files"))
         })
     };
     let more_conflicts = move || {
         v.with(|p| {
             let more = p.conflict_count.saturating_sub(p.conflicts.len() as u64);
             (more > 0).then(|| view! {
-                <li class="more" data-testid="conflict-more">{format!("\u{2026} and {} more", plural(more, "conflict", "conflicts"))}</li>
+                <li class="more" data-testid="conflict-more">{and_more(more, "conflict", "conflicts")}</li>
             })
         })
     };
@@ -123,6 +126,12 @@ pub fn PathsPanel(#[prop(into)] shards: Signal<Vec<ShardRow>>) -> impl IntoView 
                                         <span class="join-shard">{r.shard_name.clone()}</span>" "<code>{r.root.clone()}</code>
                                     </span>
                                 }).collect_view()}
+                                {move || v.with(|p| {
+                                    let more = p.root_count.saturating_sub(p.roots.len() as u64);
+                                    (more > 0).then(|| view! {
+                                        <span class="path-root more">{and_more(more, "input", "inputs")}</span>
+                                    })
+                                })}
                             </p>
                         })
                     }}

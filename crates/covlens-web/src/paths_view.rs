@@ -15,6 +15,9 @@ use crate::hash_state::{decode_component, encode_component};
 
 /// Joined files the page lists (the count is always exact); each is a few lines of the panel.
 pub const JOINS_SHOWN: usize = 200;
+/// Inputs whose detected root the page names (the count is always exact): a drop of 1,000 CI jobs
+/// has a root each.
+pub const ROOTS_SHOWN: usize = 24;
 /// Conflicts the page lists (the count is always exact).
 pub const CONFLICTS_SHOWN: usize = 200;
 /// Lines of one conflict named in the list (the source view gets them all).
@@ -388,7 +391,11 @@ pub struct PathsView {
     /// How many paths were renamed without being joined to another (a root stripped, a rule).
     pub renamed_count: u64,
     pub ambiguities: Vec<AmbiguityRow>,
+    /// Inputs whose root was detected and stripped, in input order (the first [`ROOTS_SHOWN`]).
     pub roots: Vec<RootRow>,
+    /// How many inputs had a root detected.
+    #[serde(default)]
+    pub root_count: u64,
     /// Sorted by path, then kind and first line (the first [`CONFLICTS_SHOWN`]).
     pub conflicts: Vec<ConflictRow>,
     pub conflict_count: u64,
@@ -475,9 +482,11 @@ impl PathsView {
                 }
             })
             .collect();
+        let root_count = rec.roots().len() as u64;
         let roots = rec
             .roots()
             .iter()
+            .take(ROOTS_SHOWN)
             .map(|(id, root)| RootRow {
                 shard: id.0,
                 shard_name: name(*id),
@@ -503,6 +512,7 @@ impl PathsView {
             renamed_count,
             ambiguities,
             roots,
+            root_count,
             conflicts: rows,
             conflict_count,
             conflict_files: files.into_iter().collect(),
@@ -783,6 +793,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             [("linux", "/home/ci/"), ("windows", "c:/w/")]
         );
+        assert_eq!(v.root_count, 2);
         assert_eq!(v.ambiguities.len(), 1);
         assert_eq!(
             v.ambiguities[0].text,

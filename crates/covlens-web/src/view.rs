@@ -376,9 +376,27 @@ pub fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", group_digits(n), if n == 1 { one } else { many })
 }
 
+/// The line under a list cut short: `… and 1,234 more conflicts`.
+pub fn and_more(n: u64, one: &str, many: &str) -> String {
+    format!(
+        "\u{2026} and {} more {}",
+        group_digits(n),
+        if n == 1 { one } else { many }
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_cut_short_says_how_many_more() {
+        assert_eq!(and_more(1, "input", "inputs"), "\u{2026} and 1 more input");
+        assert_eq!(
+            and_more(1234, "conflict", "conflicts"),
+            "\u{2026} and 1,234 more conflicts"
+        );
+    }
 
     fn c(hit: u64, found: u64) -> Count {
         Count { hit, found }

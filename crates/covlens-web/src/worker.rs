@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, File, FileReaderSync, MessageChannel, MessageEvent};
 
-use crate::batch::{Batch, Outcome, Owner};
+use crate::batch::{Batch, Outcome, Owner, Run};
 use crate::bridge::js_error_text;
 use crate::protocol::{Progress, ProgressPacer, Request, Response};
 use crate::worker_state::{cannot_read, parse_if_plain, ProgressRead, WorkerState};
@@ -45,6 +45,17 @@ impl BlobRead {
             size,
         })
     }
+
+    /// The read buffer for this file: [`CHUNK`], or less for a smaller file. A buffer is zeroed
+    /// before its first read, and a drop of 1,000 small reports would zero 16 MiB for each.
+    fn buffer_size(&self) -> usize {
+        usize::try_from(self.size).map_or(CHUNK, |n| n.clamp(1, CHUNK))
+    }
+
+    /// `self` behind a buffer of [`BlobRead::buffer_size`].
+    fn buffered(self) -> BufReader<BlobRead> {
+        BufReader::with_capacity(self.buffer_size(), self)
+    }
 }
 
 impl Read for BlobRead {
@@ -54,11 +65,18 @@ impl Read for BlobRead {
         }
         let end = (self.pos + buf.len() as u64).min(self.size);
         let js = |e: JsValue| io::Error::other(js_error_text(&e));
-        let slice = self
-            .file
-            .slice_with_f64_and_f64(self.pos as f64, end as f64)
-            .map_err(js)?;
-        let buffer = self.reader.read_as_array_buffer(&slice).map_err(js)?;
+        // A whole file is read as it is: `slice` costs about as much as the read itself (a
+        // millisecond here), which adds up over a folder of small reports.
+        let buffer = if self.pos == 0 && end == self.size {
+            self.reader.read_as_array_buffer(&self.file)
+        } else {
+            let slice = self
+                .file
+                .slice_with_f64_and_f64(self.pos as f64, end as f64)
+                .map_err(js)?;
+            self.reader.read_as_array_buffer(&slice)
+        }
+        .map_err(js)?;
         let bytes = Uint8Array::new(&buffer);
         let n = (bytes.length() as usize).min(buf.len());
         if n == 0 {
@@ -70,6 +88,74 @@ impl Read for BlobRead {
         self.pos += n as u64;
         Ok(n)
     }
+}
+
+/// An input's bytes: read from its `File` as the parser asks, or already read with a run of small
+/// inputs ([`read_together`]).
+enum InputRead {
+    File(BlobRead),
+    Bytes(io::Cursor<Vec<u8>>),
+}
+
+impl InputRead {
+    /// Input `file`, from `bytes` when they were read already.
+    fn open(file: &File, bytes: Option<Vec<u8>>) -> Result<InputRead, String> {
+        match bytes {
+            Some(b) => Ok(InputRead::Bytes(io::Cursor::new(b))),
+            None => BlobRead::new(file.clone()).map(InputRead::File),
+        }
+    }
+
+    fn buffer_size(&self) -> usize {
+        match self {
+            InputRead::File(b) => b.buffer_size(),
+            InputRead::Bytes(c) => c.get_ref().len().clamp(1, CHUNK),
+        }
+    }
+
+    /// `self` behind a buffer of [`InputRead::buffer_size`].
+    fn buffered(self) -> BufReader<InputRead> {
+        BufReader::with_capacity(self.buffer_size(), self)
+    }
+}
+
+impl Read for InputRead {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            InputRead::File(b) => b.read(buf),
+            InputRead::Bytes(c) => c.read(buf),
+        }
+    }
+}
+
+/// Reads `files` with one `FileReaderSync` call over a `Blob` of them all (see
+/// [`crate::batch::Run`]); `None` when that fails or a file changed size meanwhile, and each is
+/// then read on its own.
+fn read_together(files: &[File]) -> Option<Vec<Vec<u8>>> {
+    let sizes: Vec<u32> = files
+        .iter()
+        .map(|f| u32::try_from(f.size() as u64).ok())
+        .collect::<Option<_>>()?;
+    let blob = web_sys::Blob::new_with_blob_sequence(&files.iter().collect::<Array>()).ok()?;
+    let buffer = FileReaderSync::new()
+        .ok()?
+        .read_as_array_buffer(&blob)
+        .ok()?;
+    let bytes = Uint8Array::new(&buffer);
+    if u64::from(bytes.length()) != sizes.iter().map(|&n| u64::from(n)).sum::<u64>() {
+        return None;
+    }
+    let mut at = 0;
+    Some(
+        sizes
+            .iter()
+            .map(|&n| {
+                let part = bytes.subarray(at, at + n).to_vec();
+                at += n;
+                part
+            })
+            .collect(),
+    )
 }
 
 fn post(scope: &DedicatedWorkerGlobalScope, response: &Response) {
@@ -93,6 +179,9 @@ struct Job {
     /// The input the next local step parses, taken before the helper was fed so that the state worker
     /// starts with the first input.
     next_local: Option<usize>,
+    /// Inputs the state worker took with a run of small ones (in order), with their bytes when the
+    /// run was read in one go; the next local steps parse them.
+    read_ahead: VecDeque<(usize, Option<Vec<u8>>)>,
 }
 
 impl Job {
@@ -298,6 +387,7 @@ fn start_job(main: &Shared, files: &JsValue, names: Vec<String>, folder: bool) {
         bytes_total,
         folder,
         next_local,
+        read_ahead: VecDeque::new(),
     });
     post_progress(&m);
     feed_helper(&mut m);
@@ -322,8 +412,13 @@ fn feed_helper(m: &mut Main) {
     if !helper.is_ready() || job.batch.held_by(Owner::Helper) > 0 {
         return;
     }
-    for i in job.batch.split(Owner::Helper) {
-        if !helper.parse(job.generation, i, &job.name(i), &job.files[i]) {
+    let given = job.batch.split(Owner::Helper);
+    for run in Run::DEFAULT.group(&given, |i| job.batch.size(i)) {
+        let inputs: Vec<(usize, String, File)> = run
+            .iter()
+            .map(|&i| (i, job.name(i), job.files[i].clone()))
+            .collect();
+        if !helper.parse(job.generation, &inputs) {
             job.batch.give_back(Owner::Helper);
             let _ = tick.post_message(&JsValue::NULL);
             return;
@@ -337,13 +432,37 @@ fn local_step(main: &Shared) {
     let mut guard = main.borrow_mut();
     let m = &mut *guard;
     let Some(job) = m.job.as_mut() else { return };
-    let Some(i) = job
-        .next_local
-        .take()
-        .or_else(|| job.batch.take(Owner::Local))
-    else {
-        // Everything left is with the helper; its answers finish the batch.
-        return;
+    let (i, bytes) = match job.read_ahead.pop_front() {
+        Some(ahead) => ahead,
+        None => {
+            let Some(i) = job
+                .next_local
+                .take()
+                .or_else(|| job.batch.take(Owner::Local))
+            else {
+                // Everything left is with the helper; its answers finish the batch.
+                return;
+            };
+            // Small inputs after it are read with it, in one go.
+            let run = job.batch.take_run(Owner::Local, i, Run::DEFAULT);
+            let together = (run.len() > 1)
+                .then(|| {
+                    read_together(
+                        &run.iter()
+                            .map(|&j| job.files[j].clone())
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .flatten();
+            let mut parts = match together {
+                Some(parts) => parts.into_iter().map(Some).collect(),
+                None => vec![None; run.len()],
+            }
+            .into_iter();
+            let first = parts.next().flatten();
+            job.read_ahead.extend(run[1..].iter().copied().zip(parts));
+            (i, first)
+        }
     };
     let name = job.name(i);
     let file = job.files[i].clone();
@@ -361,9 +480,10 @@ fn local_step(main: &Shared) {
             post(scope, &Response::Progress(progress.clone()));
         }
     };
-    let outcome = match BlobRead::new(file) {
+    let outcome = match InputRead::open(&file, bytes) {
         Ok(blob) => {
-            let reader = BufReader::with_capacity(CHUNK, ProgressRead::new(blob, on_read));
+            let capacity = blob.buffer_size();
+            let reader = BufReader::with_capacity(capacity, ProgressRead::new(blob, on_read));
             if in_turn {
                 state.load_stream(&name, size, reader);
                 Outcome::Joined
@@ -392,16 +512,14 @@ fn after_step(m: &mut Main) {
         match outcome {
             Outcome::Parsed(result) => m.state.add(&name, size, result),
             Outcome::InOrder => match BlobRead::new(job.files[i].clone()) {
-                Ok(blob) => m
-                    .state
-                    .load_stream(&name, size, BufReader::with_capacity(CHUNK, blob)),
+                Ok(blob) => m.state.load_stream(&name, size, blob.buffered()),
                 Err(e) => m.state.add(&name, size, Err(cannot_read(e))),
             },
             Outcome::Joined => {}
         }
     }
     let complete = job.batch.is_complete();
-    let waiting = job.batch.has_waiting();
+    let waiting = job.batch.has_waiting() || !job.read_ahead.is_empty();
     let folder = job.folder;
     m.job = Some(job);
     if !complete {

@@ -1,11 +1,11 @@
 //! The parse helper: a second worker running the same wasm, which parses plain reports next to the
 //! state worker and posts each back as [`covlens_core::wire`] bytes; and the state worker's handle on it.
 //!
-//! Messages, state worker → helper: `{generation, index, name, file}`; helper → state worker:
-//! `{ready: true}` once, then `{generation, index, bytes}` (a transferred `Uint8Array`) or
+//! Messages, state worker → helper: `{generation, indices, names, files}` (one input, or a run of
+//! small ones read in one go); helper → state worker: `{ready: true}` once, then one message per
+//! input, `{generation, index, bytes}` (a transferred `Uint8Array`) or
 //! `{generation, index, declined: true}` for an input only the state worker can load.
 
-use std::io::BufReader;
 use std::rc::Rc;
 
 use covlens_core::{wire, Loaded, ParseError, ParseOptions};
@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{DedicatedWorkerGlobalScope, Event, File, MessageEvent, Worker, WorkerOptions};
 
-use super::{BlobRead, CHUNK};
+use super::{read_together, InputRead};
 use crate::bridge::{js_error_text, WORKER_URL};
 use crate::worker_state::{parse_if_plain, DIAGNOSTICS_COLLECTED};
 
@@ -142,17 +142,51 @@ impl Helper {
         self.ready && self.worker.is_some()
     }
 
-    /// Gives the helper input `index` of batch `generation`; false when it cannot be reached.
-    pub fn parse(&self, generation: u32, index: usize, name: &str, file: &File) -> bool {
+    /// Gives the helper `inputs` (index, name, file) of batch `generation`, a run of small ones
+    /// it reads in one go or a single one; false when it cannot be reached.
+    pub fn parse(&self, generation: u32, inputs: &[(usize, String, File)]) -> bool {
         let Some(worker) = &self.worker else {
             return false;
         };
         let message = Object::new();
         set(&message, "generation", &JsValue::from(generation));
-        set(&message, "index", &JsValue::from(index as u32));
-        set(&message, "name", &JsValue::from_str(name));
-        set(&message, "file", file);
+        let (indices, names, files) = (Array::new(), Array::new(), Array::new());
+        for (index, name, file) in inputs {
+            indices.push(&JsValue::from(*index as u32));
+            names.push(&JsValue::from_str(name));
+            files.push(file);
+        }
+        set(&message, "indices", &indices);
+        set(&message, "names", &names);
+        set(&message, "files", &files);
         worker.post_message(&message).is_ok()
+    }
+}
+
+/// Posts the helper's answer for input `index`: its wire bytes, or declined.
+fn reply(
+    scope: &DedicatedWorkerGlobalScope,
+    generation: &JsValue,
+    index: &JsValue,
+    parsed: Option<Result<Loaded, ParseError>>,
+) {
+    let reply = Object::new();
+    set(&reply, "generation", generation);
+    set(&reply, "index", index);
+    let transfer = Array::new();
+    match parsed {
+        Some(result) => {
+            let encoded = wire::encode(&result);
+            drop(result);
+            let bytes = Uint8Array::new_with_length(encoded.len() as u32);
+            bytes.copy_from(&encoded);
+            transfer.push(&bytes.buffer());
+            set(&reply, "bytes", &bytes);
+        }
+        None => set(&reply, "declined", &JsValue::TRUE),
+    }
+    if let Err(e) = scope.post_message_with_transfer(&reply, &transfer) {
+        web_sys::console::error_1(&e);
     }
 }
 
@@ -164,29 +198,29 @@ pub fn serve(scope: DedicatedWorkerGlobalScope) {
     let reply_scope = scope.clone();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
         let data = ev.data();
-        let reply = Object::new();
-        set(&reply, "generation", &get(&data, "generation"));
-        set(&reply, "index", &get(&data, "index"));
-        let name = get(&data, "name").as_string().unwrap_or_default();
-        let parsed = match get(&data, "file").dyn_into::<File>().map(BlobRead::new) {
-            Ok(Ok(blob)) => parse_if_plain(&name, BufReader::with_capacity(CHUNK, blob), &options),
-            // The state worker reads the file itself and says why it cannot.
+        let generation = get(&data, "generation");
+        let array = |key: &str| get(&data, key).dyn_into::<Array>().unwrap_or_default();
+        let (indices, names) = (array("indices"), array("names"));
+        let files: Vec<Option<File>> = array("files")
+            .iter()
+            .map(|f| f.dyn_into::<File>().ok())
+            .collect();
+        // A run of small inputs is read in one go (see crate::batch::Run), else each on its own.
+        let together = match files.iter().cloned().collect::<Option<Vec<File>>>() {
+            Some(all) if all.len() > 1 => read_together(&all),
             _ => None,
         };
-        let transfer = Array::new();
-        match parsed {
-            Some(result) => {
-                let encoded = wire::encode(&result);
-                drop(result);
-                let bytes = Uint8Array::new_with_length(encoded.len() as u32);
-                bytes.copy_from(&encoded);
-                transfer.push(&bytes.buffer());
-                set(&reply, "bytes", &bytes);
-            }
-            None => set(&reply, "declined", &JsValue::TRUE),
-        }
-        if let Err(e) = reply_scope.post_message_with_transfer(&reply, &transfer) {
-            web_sys::console::error_1(&e);
+        let mut bytes = together.map(|parts| parts.into_iter());
+        for (i, file) in files.iter().enumerate() {
+            let index = indices.get(i as u32);
+            let name = names.get(i as u32).as_string().unwrap_or_default();
+            let input = match (file, bytes.as_mut().and_then(Iterator::next)) {
+                (Some(file), part) => InputRead::open(file, part).ok(),
+                (None, _) => None,
+            };
+            // The state worker reads an input the helper cannot and says why.
+            let parsed = input.and_then(|input| parse_if_plain(&name, input.buffered(), &options));
+            reply(&reply_scope, &generation, &index, parsed);
         }
     });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
