@@ -3,7 +3,10 @@
 //! Test hooks (`data-testid`) are a stable interface for the browser tests: `file-input`,
 //! `summary-{lines,branches,functions}` (with `data-hit` / `data-found`), `shard-row` (with
 //! `data-name` / `data-format` / `data-fidelity`, e.g. `lines=counted branches=boolean functions=absent`), `load-error`, `file-row` (with `data-path`), `loading`, `filter`,
-//! `sort-{path,lines,branches,functions}`, `diagnostics`, `worker-error`, `shard-remove`.
+//! `sort-{path,lines,branches,functions}`, `diagnostics`, `worker-error`, `shard-remove`, `inputs`
+//! (the inputs panel, with `data-loaded` / `data-failed` / `data-shown`: inputs loaded, failed, and
+//! loaded ones it lists), `inputs-hidden` and `inputs-show-all` (a drop of more than
+//! [`INPUTS_SHOWN`] inputs).
 
 use leptos::ev;
 use leptos::prelude::*;
@@ -557,21 +560,31 @@ pub fn InputsPanel(
 /// to draw, so 32 CI shards drawn at once made a long main-thread task.
 const INPUTS_STEP: usize = 6;
 
-/// How many inputs the inputs list and the per-input breakdown draw until the user asks for all: a
-/// drop of 1,000 reports drawn whole kept the page's thread busy for seconds after its summary.
+/// How many inputs the inputs list draws until the user asks for all, and the per-input breakdown
+/// always: a drop of 1,000 reports drawn whole kept the page's thread busy for seconds after its
+/// summary.
 pub const INPUTS_SHOWN: usize = 100;
 
 /// How many of `count` items to draw now: [`INPUTS_STEP`] at first, one step more per task until
 /// `count` (or `cap`) are drawn (see [`next_input_limit`]).
 pub fn stepped_limit(count: Signal<usize>, cap: Signal<usize>) -> Signal<usize> {
     let limit = RwSignal::new(INPUTS_STEP);
+    // One step at a time: a count that changes while a step waits does not start another chain.
+    let waiting = StoredValue::new(false);
     Effect::new(move |_| {
         let (count, now) = (count.get().min(cap.get()), limit.get());
         if let Some(next) = next_input_limit(count, now, INPUTS_STEP) {
             if count == 0 {
                 limit.set(next);
-            } else {
-                set_timeout(move || limit.set(next), std::time::Duration::ZERO);
+            } else if !waiting.get_value() {
+                waiting.set_value(true);
+                set_timeout(
+                    move || {
+                        waiting.set_value(false);
+                        limit.set(next);
+                    },
+                    std::time::Duration::ZERO,
+                );
             }
         }
     });

@@ -174,12 +174,14 @@ impl<T> Batch<T> {
         self.joined == i
     }
 
-    /// Records what became of input `i`; ignored unless someone holds it (a late answer of a
-    /// helper whose inputs were given back).
-    pub fn finish(&mut self, i: usize, outcome: Outcome<T>) {
+    /// Records what `by` made of input `i`; ignored unless `by` holds it: a late answer of a helper
+    /// whose inputs were given back, even once the state worker has taken them again.
+    pub fn finish(&mut self, i: usize, by: Owner, outcome: Outcome<T>) {
         if let Some(slot @ Slot::Taken(_)) = self.slots.get_mut(i) {
-            *slot = Slot::Done(outcome);
-            self.bytes_done += self.sizes[i];
+            if matches!(slot, Slot::Taken(o) if *o == by) {
+                *slot = Slot::Done(outcome);
+                self.bytes_done += self.sizes[i];
+            }
         }
     }
 
@@ -257,16 +259,16 @@ mod tests {
         assert_eq!(b.take(Owner::Helper), Some(1));
         assert_eq!(b.take(Owner::Helper), Some(2));
         assert!(b.is_turn_of(0));
-        b.finish(0, Outcome::Joined);
+        b.finish(0, Owner::Local, Outcome::Joined);
         assert_eq!(ready(&mut b), [(0, Outcome::Joined)]);
         assert_eq!(b.take(Owner::Local), Some(3));
         assert!(!b.is_turn_of(3), "inputs 1 and 2 are still with the helper");
-        b.finish(3, Outcome::Parsed("d"));
+        b.finish(3, Owner::Local, Outcome::Parsed("d"));
         assert_eq!(ready(&mut b), [], "3 waits for 1 and 2");
-        b.finish(2, Outcome::InOrder);
+        b.finish(2, Owner::Helper, Outcome::InOrder);
         assert_eq!(ready(&mut b), []);
         assert_eq!(b.bytes_done(), 80);
-        b.finish(1, Outcome::Parsed("b"));
+        b.finish(1, Owner::Helper, Outcome::Parsed("b"));
         assert_eq!(
             ready(&mut b),
             [
@@ -290,16 +292,22 @@ mod tests {
         assert!(!b.has_waiting());
         assert_eq!(b.give_back(Owner::Helper), 2);
         assert!(b.has_waiting());
-        b.finish(1, Outcome::Parsed("late"));
+        b.finish(1, Owner::Helper, Outcome::Parsed("late"));
         assert_eq!(b.bytes_done(), 0, "an input nobody holds is not counted");
-        b.finish(0, Outcome::Joined);
+        b.finish(0, Owner::Local, Outcome::Joined);
         assert_eq!(b.take(Owner::Local), Some(1));
+        b.finish(1, Owner::Helper, Outcome::Parsed("later"));
+        assert_eq!(
+            b.bytes_done(),
+            1,
+            "the state worker holds 1 again: the helper's answer is ignored"
+        );
         assert!(b.is_turn_of(1) || b.joined() == 0);
         assert_eq!(ready(&mut b), [(0, Outcome::Joined)]);
         assert!(b.is_turn_of(1));
-        b.finish(1, Outcome::Joined);
+        b.finish(1, Owner::Local, Outcome::Joined);
         assert_eq!(b.take(Owner::Local), Some(2));
-        b.finish(2, Outcome::Joined);
+        b.finish(2, Owner::Local, Outcome::Joined);
         assert_eq!(ready(&mut b).len(), 2);
         assert!(b.is_complete());
         assert_eq!(b.bytes_done(), 6);

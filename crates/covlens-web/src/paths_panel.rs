@@ -129,7 +129,7 @@ pub fn PathsPanel(#[prop(into)] shards: Signal<Vec<ShardRow>>) -> impl IntoView 
                                 {move || v.with(|p| {
                                     let more = p.root_count.saturating_sub(p.roots.len() as u64);
                                     (more > 0).then(|| view! {
-                                        <span class="path-root more">{and_more(more, "input", "inputs")}</span>
+                                        <span class="path-root more">{and_more(more, "root", "roots")}</span>
                                     })
                                 })}
                             </p>

@@ -426,7 +426,8 @@ fn feed_helper(m: &mut Main) {
     }
 }
 
-/// One local step: parses the next input nobody holds (straight into the shards when it is its
+/// One local step: parses the next input the state worker read ahead, else the next input nobody
+/// holds (with the small ones after it, see [`Batch::take_run`]; straight into the shards when it is its
 /// turn), lets the inputs whose turn has come join, and schedules the next step.
 fn local_step(main: &Shared) {
     let mut guard = main.borrow_mut();
@@ -497,7 +498,7 @@ fn local_step(main: &Shared) {
         Err(e) => Outcome::Parsed(Err(cannot_read(e))),
     };
     if let Some(job) = m.job.as_mut() {
-        job.batch.finish(i, outcome);
+        job.batch.finish(i, Owner::Local, outcome);
     }
     after_step(m);
 }
@@ -573,7 +574,7 @@ fn helper_answer(
             Some(result) => Outcome::Parsed(result),
             None => Outcome::InOrder,
         };
-        job.batch.finish(index, outcome);
+        job.batch.finish(index, Owner::Helper, outcome);
         after_step(m);
     }
     handle_queued(main);
