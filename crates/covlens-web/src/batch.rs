@@ -48,7 +48,8 @@ impl Run {
                 n <= self.small
                     && run.len() < self.files
                     && bytes + n <= self.bytes
-                    && run.iter().all(|&j| size(j) <= self.small)
+                    // A run that starts with a large input holds only it.
+                    && size(run[0]) <= self.small
             });
             if fits {
                 bytes += n;
@@ -177,7 +178,7 @@ impl<T> Batch<T> {
     /// Records what `by` made of input `i`; ignored unless `by` holds it: a late answer of a helper
     /// whose inputs were given back, even once the state worker has taken them again.
     pub fn finish(&mut self, i: usize, by: Owner, outcome: Outcome<T>) {
-        if let Some(slot @ Slot::Taken(_)) = self.slots.get_mut(i) {
+        if let Some(slot) = self.slots.get_mut(i) {
             if matches!(slot, Slot::Taken(o) if *o == by) {
                 *slot = Slot::Done(outcome);
                 self.bytes_done += self.sizes[i];

@@ -17,16 +17,16 @@ use crate::protocol::{Request, Response};
 pub const WORKER_URL: &str = "./worker-loader.js";
 
 /// Files posted per message. The browser takes a snapshot of each file (a stat) on the page's thread
-/// the first time it is posted, 0.3 to 2 ms a file here: the files of a drop go in messages of this many,
-/// one task posting them until [`POST_BUDGET_MS`] have passed, so that hundreds of files never make one
-/// long task. The worker puts the request back
-/// together (`count` in the first message, `more` in the next ones).
+/// the first time it is posted, 0.3 to 2 ms a file here: the files of a drop go in messages of this
+/// many, one task posting them until [`POST_BUDGET_MS`] have passed, so that hundreds of files never
+/// make one long task. The worker puts the request back together (`count` in the first message,
+/// `more` in the next ones).
 pub const FILES_PER_MESSAGE: usize = 8;
 
-/// How long one task goes on posting messages with files, in milliseconds: it posts another while less
-/// than this has passed (so a task takes this and one message more, about 16 ms more at 2 ms a file),
-/// and the rest wait for the next task. One message per task made 125 tasks of a drop of 1,000 files, each also waiting out the
-/// browser's 4 ms minimum for nested timers.
+/// How long one task goes on posting messages with files, in milliseconds: it posts another while
+/// less than this has passed (so a task takes this and one message more, about 16 ms more at 2 ms a
+/// file), and the rest wait for the next task. One message per task made 125 tasks of a drop of
+/// 1,000 files, each also waiting out the browser's 4 ms minimum for nested timers.
 pub const POST_BUDGET_MS: f64 = 16.0;
 
 struct Inner {

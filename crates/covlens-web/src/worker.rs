@@ -51,11 +51,6 @@ impl BlobRead {
     fn buffer_size(&self) -> usize {
         usize::try_from(self.size).map_or(CHUNK, |n| n.clamp(1, CHUNK))
     }
-
-    /// `self` behind a buffer of [`BlobRead::buffer_size`].
-    fn buffered(self) -> BufReader<BlobRead> {
-        BufReader::with_capacity(self.buffer_size(), self)
-    }
 }
 
 impl Read for BlobRead {
@@ -446,20 +441,18 @@ fn local_step(main: &Shared) {
             };
             // Small inputs after it are read with it, in one go.
             let run = job.batch.take_run(Owner::Local, i, Run::DEFAULT);
-            let together = (run.len() > 1)
-                .then(|| {
-                    read_together(
-                        &run.iter()
-                            .map(|&j| job.files[j].clone())
-                            .collect::<Vec<_>>(),
-                    )
-                })
-                .flatten();
-            let mut parts = match together {
-                Some(parts) => parts.into_iter().map(Some).collect(),
-                None => vec![None; run.len()],
-            }
-            .into_iter();
+            let files: Vec<File> = run.iter().map(|&j| job.files[j].clone()).collect();
+            let together = if run.len() > 1 {
+                read_together(&files)
+            } else {
+                None
+            };
+            let mut parts = together
+                .map_or_else(
+                    || vec![None; run.len()],
+                    |parts| parts.into_iter().map(Some).collect(),
+                )
+                .into_iter();
             let first = parts.next().flatten();
             job.read_ahead.extend(run[1..].iter().copied().zip(parts));
             (i, first)
@@ -512,8 +505,8 @@ fn after_step(m: &mut Main) {
         let size = job.batch.size(i);
         match outcome {
             Outcome::Parsed(result) => m.state.add(&name, size, result),
-            Outcome::InOrder => match BlobRead::new(job.files[i].clone()) {
-                Ok(blob) => m.state.load_stream(&name, size, blob.buffered()),
+            Outcome::InOrder => match InputRead::open(&job.files[i], None) {
+                Ok(input) => m.state.load_stream(&name, size, input.buffered()),
                 Err(e) => m.state.add(&name, size, Err(cannot_read(e))),
             },
             Outcome::Joined => {}
